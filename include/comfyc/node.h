@@ -36,7 +36,11 @@ enum {
     CFY_IN_CONTROL_AFTER_GENERATE = 1u << 5, /* INT/FLOAT/COMBO: phantom control widget value(s) */
     CFY_IN_NO_CONTROL = 1u << 6,       /* INT named seed without a control widget */
     CFY_IN_IMAGE_UPLOAD = 1u << 7,     /* combo `image` with an upload button ("image" phantom) */
-    CFY_IN_UINT64 = 1u << 8            /* INT whose max is 2^64-1 (seeds); i.max is ignored */
+    CFY_IN_UINT64 = 1u << 8,           /* INT whose max is 2^64-1 (seeds); i.max is ignored */
+    CFY_IN_TEXT_REPLACE = 1u << 9,     /* STRING: UI conversion applies %date:..% / %Node.widget% replacement
+                                          (implied for filename_prefix of the frontend's Save nodes) */
+    CFY_IN_NODE_VALIDATED = 1u << 10   /* checked by the node's validate fn instead of the built-in
+                                          min/max/combo checks (an argument of VALIDATE_INPUTS, spec 4.4) */
 };
 
 /* Lists the current choices of a combo whose options come from the file system
