@@ -78,6 +78,7 @@ cfy_status cfy_input_check_value(cfy_runtime *rt, const cfy_input_def *in, const
     }
     if (strcmp(in->type, CFY_T_COMBO) == 0) {
         if (k != CFY_KIND_STRING) return fail(err, in, CFY_EINVAL, "Value not in list");
+        if (in->flags & CFY_IN_NODE_VALIDATED) return CFY_OK; /* VALIDATE_INPUTS takes it (spec 4.4) */
         bool found;
         cfy_status st = combo_contains(rt, in, cfy_value_string(v), &found, err);
         if (st != CFY_OK) return cfy_error_set_input(err, in->name);

@@ -118,11 +118,14 @@ cfy_status cfy_runtime_load_plugin(cfy_runtime *rt, const char *path, cfy_error 
     void **grown = realloc(rt->plugins, sizeof *grown * (size_t)(rt->n_plugins + 1));
     if (!grown) { dlclose(h); return cfy_error_set(err, CFY_ENOMEM, "out of memory"); }
     rt->plugins = grown;
-    cfy_registry_set_source(rt->registry, path);
+    /* a per-load source name, so a failed second load of the same file rolls back only its own classes */
+    char source[300];
+    snprintf(source, sizeof source, "%s (plugin #%d)", path, rt->n_plugins + 1);
+    cfy_registry_set_source(rt->registry, source);
     cfy_status st = reg_fn(rt->registry, err);
     cfy_registry_set_source(rt->registry, "built-in");
     if (st != CFY_OK) {
-        cfy_registry_remove_source(rt->registry, path);
+        cfy_registry_remove_source(rt->registry, source);
         dlclose(h);
         return st;
     }
