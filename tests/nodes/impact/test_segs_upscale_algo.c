@@ -1,0 +1,497 @@
+/* test_segs_upscale_algo.c — SEGSUpscaler's algorithm with a fake VAE, a fake denoiser and a fake
+ * upscale model: the enlargement rule, stage A, empty SEGS, skipped segments and the seed counter,
+ * overlapping segments, sizes not divisible by 8, rescale_factor < 1, the hook, and bad inputs. */
+#include <math.h>
+#include <string.h>
+
+#include "harness.h"
+#include "image/blur.h"
+#include "image/crop.h"
+#include "image/paste.h"
+#include "nodes/impact/segs_upscale_algo.h"
+#include "sampling/model_sampling.h"
+
+/* ---- fakes ---- */
+
+/* Encoder: centre crop to x8, channel c<3 = mean of (2p-1) over each 8x8 block, channel 3 = 0. */
+static cfy_status fake_encode(void *user, const cfy_tensor *px, cfy_tensor **latent, cfy_error *err)
+{
+    (void)user;
+    int64_t H = px->sizes[1], W = px->sizes[2], C = px->sizes[3];
+    int64_t h = H / 8, w = W / 8, oy = (H % 8) / 2, ox = (W % 8) / 2;
+    int64_t sz[4] = {1, 4, h, w};
+    cfy_tensor *c = NULL;
+    cfy_status st = cfy_tensor_contiguous(px, &c, err);
+    if (!st) st = cfy_tensor_new(CFY_F32, cfy_cpu(), 4, sz, true, latent, err);
+    if (st) {
+        cfy_tensor_release(c);
+        return st;
+    }
+    const float *p = cfy_tensor_f32(c);
+    float *l = cfy_tensor_f32(*latent);
+    for (int64_t ch = 0; ch < 3; ch++)
+        for (int64_t i = 0; i < h; i++)
+            for (int64_t j = 0; j < w; j++) {
+                float s = 0;
+                for (int64_t a = 0; a < 8; a++)
+                    for (int64_t b = 0; b < 8; b++)
+                        s += 2.0f * p[((oy + i * 8 + a) * W + ox + j * 8 + b) * C + ch] - 1.0f;
+                l[(ch * h + i) * w + j] = s / 64.0f;
+            }
+    cfy_tensor_release(c);
+    return CFY_OK;
+}
+
+/* Decoder: nearest x8, (x+1)/2 clamped, plus a small ramp so decoded pixels are not k/255. */
+static cfy_status fake_decode(void *user, const cfy_tensor *lat, cfy_tensor **image, cfy_error *err)
+{
+    (void)user;
+    int64_t h = lat->sizes[2], w = lat->sizes[3];
+    int64_t sz[4] = {1, 8 * h, 8 * w, 3};
+    cfy_status st = cfy_tensor_new(CFY_F32, cfy_cpu(), 4, sz, false, image, err);
+    if (st) return st;
+    const float *l = cfy_tensor_f32(lat);
+    float *o = cfy_tensor_f32(*image);
+    for (int64_t y = 0; y < 8 * h; y++)
+        for (int64_t x = 0; x < 8 * w; x++)
+            for (int64_t c = 0; c < 3; c++) {
+                float v = (l[(c * h + y / 8) * w + x / 8] + 1.0f) / 2.0f + 0.001f * (float)(x % 8);
+                o[(y * 8 * w + x) * 3 + c] = v < 0 ? 0 : v > 1 ? 1 : v;
+            }
+    return CFY_OK;
+}
+
+static int g_apply_calls;
+
+/* eps = 0.3 x + 0.05 (a denoiser that changes the image a little). */
+static cfy_status fake_apply(void *impl, const cfy_unet_call *call, cfy_tensor **out, cfy_error *err)
+{
+    (void)impl;
+    g_apply_calls++;
+    cfy_tensor *c = NULL;
+    cfy_status st = cfy_tensor_contiguous(call->x, &c, err);
+    if (!st) st = cfy_tensor_new(CFY_F32, cfy_cpu(), c->ndim, c->sizes, false, out, err);
+    if (!st) {
+        const float *x = cfy_tensor_f32(c);
+        float *o = cfy_tensor_f32(*out);
+        for (int64_t i = 0, n = cfy_tensor_numel(c); i < n; i++) o[i] = 0.3f * x[i] + 0.05f;
+    }
+    cfy_tensor_release(c);
+    return st;
+}
+
+/* Upscale model: nearest 2x, values pushed slightly outside 0..1 (the algorithm clamps). */
+static cfy_status fake_upscale(void *user, cfy_runtime *rt, const cfy_tensor *im, cfy_tensor **out, cfy_error *err)
+{
+    (void)user;
+    (void)rt;
+    int64_t H = im->sizes[1], W = im->sizes[2];
+    int64_t sz[4] = {1, 2 * H, 2 * W, 3};
+    cfy_status st = cfy_tensor_new(CFY_F32, cfy_cpu(), 4, sz, false, out, err);
+    if (st) return st;
+    const float *s = cfy_tensor_f32(im);
+    float *o = cfy_tensor_f32(*out);
+    for (int64_t y = 0; y < 2 * H; y++)
+        for (int64_t x = 0; x < 2 * W; x++)
+            for (int c = 0; c < 3; c++) o[(y * 2 * W + x) * 3 + c] = 1.2f * s[((y / 2) * W + x / 2) * 3 + c] - 0.1f;
+    return CFY_OK;
+}
+
+typedef struct fixture {
+    cfy_model model;
+    cfy_conditioning pos, neg;
+    cfy_cond_entry pe, ne;
+    cfy_tensor *cond_p, *cond_n;
+    cfy_segs_upscale_params p;
+    uint64_t seeds[16];
+    bool skipped[16];
+    int n_seg;
+} fixture;
+
+static void on_segment(void *user, const cfy_su_segment_info *s)
+{
+    fixture *f = user;
+    if (f->n_seg < 16) {
+        f->seeds[f->n_seg] = s->seed;
+        f->skipped[f->n_seg] = s->skipped;
+    }
+    f->n_seg++;
+}
+
+static void fixture_init(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    cfy_model_sampling_init_sd(&f->model.sampling, CFY_PRED_EPS);
+    f->model.latent_channels = 4;
+    f->model.unet_in_channels = 4;
+    f->model.latent_scale_factor = 0.18215;
+    f->model.max_batch = 2;
+    f->model.apply = fake_apply;
+    f->model.device = cfy_cpu();
+    int64_t sz[3] = {1, 77, 8};
+    CHECK_OK(cfy_tensor_new(CFY_F32, cfy_cpu(), 3, sz, true, &f->cond_p, NULL));
+    CHECK_OK(cfy_tensor_new(CFY_F32, cfy_cpu(), 3, sz, true, &f->cond_n, NULL));
+    cfy_cond_entry_init(&f->pe);
+    cfy_cond_entry_init(&f->ne);
+    f->pe.cond = f->cond_p;
+    f->ne.cond = f->cond_n;
+    f->pos.entries = &f->pe;
+    f->pos.n = 1;
+    f->neg.entries = &f->ne;
+    f->neg.n = 1;
+    cfy_segs_upscale_params_init(&f->p);
+    f->p.model = &f->model;
+    f->p.vae.encode = fake_encode;
+    f->p.vae.decode = fake_decode;
+    f->p.positive = &f->pos;
+    f->p.negative = &f->neg;
+    f->p.steps = 4;
+    f->p.denoise = 0.5;
+    f->p.seed = 7;
+    f->p.rescale_factor = 2.0;
+    f->p.supersample = false;
+    f->p.on_segment = on_segment;
+    f->p.observer_user = f;
+}
+
+static void fixture_free(fixture *f)
+{
+    cfy_tensor_release(f->cond_p);
+    cfy_tensor_release(f->cond_n);
+}
+
+/* A smooth test image [1,H,W,3]. */
+static cfy_tensor *make_image(int64_t H, int64_t W)
+{
+    int64_t sz[4] = {1, H, W, 3};
+    cfy_tensor *t = NULL;
+    CHECK_OK(cfy_tensor_new(CFY_F32, cfy_cpu(), 4, sz, false, &t, NULL));
+    float *d = cfy_tensor_f32(t);
+    for (int64_t y = 0; y < H; y++)
+        for (int64_t x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++)
+                d[(y * W + x) * 3 + c] = 0.5f + 0.4f * sinf(0.3f * (float)x + 0.2f * (float)y + (float)c);
+    return t;
+}
+
+/* A mask [h,w]: 1 inside [mx1,mx2) x [my1,my2), else 0 (all 0 when value is 0). */
+static cfy_tensor *make_mask(int64_t h, int64_t w, float value)
+{
+    int64_t sz[2] = {h, w};
+    cfy_tensor *t = NULL;
+    CHECK_OK(cfy_tensor_new(CFY_F32, cfy_cpu(), 2, sz, true, &t, NULL));
+    float *d = cfy_tensor_f32(t);
+    for (int64_t y = h / 4; y < h - h / 4; y++)
+        for (int64_t x = w / 4; x < w - w / 4; x++) d[y * w + x] = value;
+    return t;
+}
+
+static cfy_segs *make_segs(int64_t H, int64_t W)
+{
+    cfy_segs *s = NULL;
+    CHECK_OK(cfy_segs_create(H, W, &s, NULL));
+    return s;
+}
+
+static void add_seg(cfy_segs *s, int64_t x1, int64_t y1, int64_t x2, int64_t y2, float value)
+{
+    int64_t r[4] = {x1, y1, x2, y2};
+    double bb[4] = {(double)x1, (double)y1, (double)x2, (double)y2};
+    CHECK_OK(cfy_segs_add(s, NULL, make_mask(y2 - y1, x2 - x1, value), 1.0, r, bb, "A", NULL, NULL));
+}
+
+static bool same(const cfy_tensor *a, const cfy_tensor *b)
+{
+    if (a->ndim != b->ndim || memcmp(a->sizes, b->sizes, sizeof(int64_t) * (size_t)a->ndim) != 0) return false;
+    return memcmp(cfy_tensor_f32(a), cfy_tensor_f32(b), (size_t)cfy_tensor_numel(a) * sizeof(float)) == 0;
+}
+
+/* ---- cases ---- */
+
+static void test_enlarged_size(void)
+{
+    static const int64_t cases[][4] = {{150, 101, 161, 109}, {300, 200, 312, 208}, {53, 37, 64, 45},
+                                       {9, 8, 18, 16},       {700, 513, 710, 521}, {100, 96, 108, 104}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t w2 = 0, h2 = 0;
+        CHECK(cfy_segs_upscale_enlarged_size(cases[i][0], cases[i][1], &w2, &h2));
+        CHECK(w2 == cases[i][2] && h2 == cases[i][3]);
+    }
+    int64_t w2 = -1, h2 = -1;
+    CHECK(!cfy_segs_upscale_enlarged_size(64, 48, &w2, &h2) && w2 == -1 && h2 == -1);
+}
+
+static void test_stage_a_and_empty_segs(void)
+{
+    fixture f;
+    fixture_init(&f);
+    cfy_error err = {0};
+    cfy_tensor *im = make_image(20, 16), *up = NULL, *out = NULL, *ref = NULL;
+    /* no SEGS: the output is the stage-A image, bit for bit */
+    cfy_segs *segs = make_segs(20, 16);
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, segs, &up, &out, &err), &err);
+    CHECK_ST(cfy_image_resize_pil(NULL, im, 32, 40, CFY_RESAMPLE_LANCZOS, false, &ref, &err), &err);
+    CHECK(out && up && ref && same(out, ref) && same(up, ref));
+    CHECK(f.n_seg == 0 && g_apply_calls == 0);
+    cfy_tensor_release(out);
+    cfy_tensor_release(up);
+    cfy_tensor_release(ref);
+    /* with a model: clamp, then resize from the 2x model output to trunc(W*f) (here 1.5 -> 24x30) */
+    cfy_su_upscale_model um = {NULL, fake_upscale};
+    f.p.upscale_model = &um;
+    f.p.rescale_factor = 1.5;
+    f.p.resampling = CFY_RESAMPLE_BICUBIC;
+    f.p.supersample = true;
+    cfy_tensor *u = NULL, *uc = NULL;
+    CHECK_ST(cfy_segs_upscale_stage_a(NULL, &f.p, im, &out, &err), &err);
+    CHECK_OK(fake_upscale(NULL, NULL, im, &u, NULL));
+    float *d = cfy_tensor_f32(u);
+    for (int64_t i = 0; i < cfy_tensor_numel(u); i++) d[i] = d[i] < 0 ? 0 : d[i] > 1 ? 1 : d[i];
+    CHECK_ST(cfy_image_resize_pil(NULL, u, 24, 30, CFY_RESAMPLE_BICUBIC, true, &uc, &err), &err);
+    CHECK(out && uc && out->sizes[1] == 30 && out->sizes[2] == 24 && same(out, uc));
+    cfy_tensor_release(out);
+    cfy_tensor_release(u);
+    cfy_tensor_release(uc);
+    /* rescale_factor < 1 */
+    f.p.upscale_model = NULL;
+    f.p.rescale_factor = 0.5;
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, segs, NULL, &out, &err), &err);
+    CHECK(out && out->sizes[1] == 10 && out->sizes[2] == 8);
+    cfy_tensor_release(out);
+    cfy_segs_destroy(segs);
+    cfy_tensor_release(im);
+    fixture_free(&f);
+}
+
+/* A skipped (all-zero) segment keeps the seed counter: [zero, B] refines B exactly as [B] alone
+ * with seed + 1. */
+static void test_skip_keeps_seed_counter(void)
+{
+    fixture f;
+    fixture_init(&f);
+    cfy_error err = {0};
+    cfy_tensor *im = make_image(24, 32), *out1 = NULL, *out2 = NULL, *up = NULL;
+    cfy_segs *a = make_segs(24, 32), *b = make_segs(24, 32);
+    add_seg(a, 0, 0, 16, 16, 0.0f); /* all-zero mask */
+    add_seg(a, 8, 4, 24, 20, 1.0f);
+    add_seg(b, 8, 4, 24, 20, 1.0f);
+    int calls0 = g_apply_calls;
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, a, &up, &out1, &err), &err);
+    CHECK(g_apply_calls > calls0);
+    CHECK(f.n_seg == 2 && f.skipped[0] && !f.skipped[1] && f.seeds[0] == 7 && f.seeds[1] == 8);
+    f.p.seed = 8;
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, b, NULL, &out2, &err), &err);
+    CHECK(out1 && out2 && same(out1, out2));
+    /* the refined region changed, pixels outside every crop region are untouched */
+    CHECK(out1 && up && !same(out1, up));
+    if (out1 && up) {
+        const float *o = cfy_tensor_f32(out1), *u = cfy_tensor_f32(up);
+        int outside_same = 1;
+        for (int64_t y = 0; y < 48; y++)
+            for (int64_t x = 0; x < 64; x++)
+                if (y >= 8 && y < 40 && x >= 16 && x < 48) continue;
+                else if (memcmp(o + (y * 64 + x) * 3, u + (y * 64 + x) * 3, 3 * sizeof(float))) outside_same = 0;
+        CHECK(outside_same);
+    }
+    /* a different seed gives a different refinement */
+    f.p.seed = 9;
+    cfy_tensor *out3 = NULL;
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, b, NULL, &out3, &err), &err);
+    CHECK(out3 && out2 && !same(out3, out2));
+    cfy_tensor_release(out1);
+    cfy_tensor_release(out2);
+    cfy_tensor_release(out3);
+    cfy_tensor_release(up);
+    cfy_tensor_release(im);
+    cfy_segs_destroy(a);
+    cfy_segs_destroy(b);
+    fixture_free(&f);
+}
+
+/* Overlapping segments: the second crop is read after the first paste. Rebuilt by hand from the
+ * stage functions; the regions (13x11 at 1x) are not multiples of 8 (enlargement path). */
+static void test_overlap_reads_previous_paste(void)
+{
+    fixture f;
+    fixture_init(&f);
+    f.p.rescale_factor = 1.0;
+    f.p.feather = 3;
+    f.p.noise_mask_feather = 2;
+    cfy_error err = {0};
+    cfy_tensor *im = make_image(24, 30), *out = NULL, *cur = NULL;
+    cfy_segs *s = make_segs(24, 30);
+    add_seg(s, 2, 3, 15, 14, 1.0f);
+    add_seg(s, 9, 7, 22, 18, 1.0f);
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, s, NULL, &out, &err), &err);
+    CHECK(out && out->sizes[1] == 24 && out->sizes[2] == 30);
+    /* by hand */
+    CHECK_ST(cfy_segs_upscale_stage_a(NULL, &f.p, im, &cur, &err), &err);
+    for (int i = 0; i < s->n && cur; i++) {
+        const cfy_seg *g = &s->items[i];
+        cfy_tensor *crop = NULL, *pm = NULL, *ref = NULL;
+        CHECK_ST(cfy_image_crop(NULL, cur, g->crop_region[0], g->crop_region[1], g->crop_region[2], g->crop_region[3],
+                                &crop, &err), &err);
+        CHECK_ST(cfy_image_blur_mask(NULL, g->cropped_mask, f.p.feather, &pm, &err), &err);
+        CHECK_ST(cfy_segs_upscale_img2img(NULL, &f.p, crop, g->cropped_mask, f.p.seed + (uint64_t)i, &ref, &err), &err);
+        CHECK(ref && ref->sizes[1] == 11 && ref->sizes[2] == 13);
+        CHECK_ST(cfy_image_paste(NULL, cur, ref, g->crop_region[0], g->crop_region[1], pm, &err), &err);
+        cfy_tensor_release(crop);
+        cfy_tensor_release(pm);
+        cfy_tensor_release(ref);
+    }
+    CHECK(out && cur && same(out, cur));
+    /* and not what the second segment alone gives on the unrefined image */
+    cfy_segs *s2 = make_segs(24, 30);
+    add_seg(s2, 9, 7, 22, 18, 1.0f);
+    cfy_tensor *alone = NULL;
+    f.p.seed = 8;
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, s2, NULL, &alone, &err), &err);
+    CHECK(alone && out && !same(alone, out));
+    cfy_tensor_release(alone);
+    cfy_segs_destroy(s2);
+    cfy_tensor_release(cur);
+    cfy_tensor_release(out);
+    cfy_tensor_release(im);
+    cfy_segs_destroy(s);
+    fixture_free(&f);
+}
+
+static void test_inpaint_branch(void)
+{
+    fixture f;
+    fixture_init(&f);
+    f.p.inpaint_model = true;
+    f.p.noise_mask_feather = 0;
+    cfy_error err = {0};
+    cfy_tensor *im = make_image(20, 28), *out = NULL;
+    cfy_segs *s = make_segs(20, 28);
+    add_seg(s, 3, 2, 20, 15, 1.0f);
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, s, NULL, &out, &err), &err);
+    CHECK(out && out->sizes[1] == 40 && out->sizes[2] == 56);
+    cfy_tensor_release(out);
+    cfy_tensor_release(im);
+    cfy_segs_destroy(s);
+    fixture_free(&f);
+}
+
+static int g_hook_calls;
+static cfy_status count_hook(void *user, cfy_runtime *rt, const cfy_tensor *image, cfy_tensor **out, cfy_error *err)
+{
+    (void)user;
+    (void)rt;
+    g_hook_calls++;
+    /* return a modified copy: later segments and the output must see it */
+    cfy_tensor *c = NULL;
+    cfy_status st = cfy_tensor_new(CFY_F32, cfy_cpu(), 4, image->sizes, false, &c, err);
+    if (st) return st;
+    memcpy(cfy_tensor_f32(c), cfy_tensor_f32(image), (size_t)cfy_tensor_numel(image) * sizeof(float));
+    cfy_tensor_f32(c)[0] = 0.25f;
+    *out = c;
+    return CFY_OK;
+}
+
+static void test_hook(void)
+{
+    fixture f;
+    fixture_init(&f);
+    cfy_upscaler_hook h = {CFY_ABI_VERSION, NULL, count_hook, NULL};
+    f.p.hook = &h;
+    cfy_error err = {0};
+    cfy_tensor *im = make_image(16, 16), *out = NULL;
+    cfy_segs *s = make_segs(16, 16);
+    add_seg(s, 0, 0, 8, 8, 0.0f); /* skipped: no hook call */
+    add_seg(s, 4, 4, 12, 12, 1.0f);
+    add_seg(s, 8, 8, 16, 16, 1.0f);
+    g_hook_calls = 0;
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, s, NULL, &out, &err), &err);
+    CHECK(g_hook_calls == 2);
+    CHECK(out && cfy_tensor_f32(out)[0] == 0.25f);
+    cfy_tensor_release(out);
+    cfy_tensor_release(im);
+    cfy_segs_destroy(s);
+    fixture_free(&f);
+}
+
+static void expect_fail(fixture *f, const cfy_tensor *im, const cfy_segs *s, cfy_status code, const char *input)
+{
+    cfy_error err = {0};
+    cfy_tensor *out = (cfy_tensor *)1;
+    cfy_status st = cfy_segs_upscale(NULL, &f->p, im, s, NULL, &out, &err);
+    CHECK(st == code);
+    CHECK(strcmp(err.input, input) == 0);
+    CHECK(out == NULL);
+    if (st != code || strcmp(err.input, input)) fprintf(stderr, "  got %s input '%s': %s\n", cfy_status_name(st), err.input, err.message);
+}
+
+static void test_bad_inputs(void)
+{
+    fixture f;
+    fixture_init(&f);
+    cfy_tensor *im = make_image(20, 16);
+    cfy_segs *ok = make_segs(20, 16);
+    add_seg(ok, 0, 0, 8, 8, 1.0f);
+    /* batch of 2 */
+    int64_t sz[4] = {2, 20, 16, 3};
+    cfy_tensor *batch = NULL;
+    CHECK_OK(cfy_tensor_new(CFY_F32, cfy_cpu(), 4, sz, true, &batch, NULL));
+    expect_fail(&f, batch, ok, CFY_EINVAL, "image");
+    /* zero target size */
+    f.p.rescale_factor = 0.01;
+    expect_fail(&f, im, ok, CFY_EINVAL, "rescale_factor");
+    f.p.rescale_factor = 2.0;
+    /* steps 0 */
+    f.p.steps = 0;
+    expect_fail(&f, im, ok, CFY_EINVAL, "steps");
+    f.p.steps = 4;
+    /* SEGS from another image */
+    cfy_segs *other = make_segs(50, 50);
+    add_seg(other, 0, 0, 8, 8, 1.0f);
+    expect_fail(&f, im, other, CFY_EINVAL, "segs");
+    /* crop region outside the image */
+    cfy_segs *outside = make_segs(20, 16);
+    add_seg(outside, 10, 10, 30, 18, 1.0f);
+    expect_fail(&f, im, outside, CFY_EINVAL, "segs");
+    /* a ControlNet on segment 1 */
+    cfy_segs *cn = make_segs(20, 16);
+    add_seg(cn, 0, 0, 8, 8, 1.0f);
+    int64_t r[4] = {4, 4, 12, 12};
+    double bb[4] = {4, 4, 12, 12};
+    CHECK_OK(cfy_segs_add(cn, NULL, make_mask(8, 8, 1.0f), 1.0, r, bb, "face", cfy_value_new_int(1), NULL));
+    cfy_error err = {0};
+    cfy_tensor *out = NULL;
+    CHECK(cfy_segs_upscale(NULL, &f.p, im, cn, NULL, &out, &err) == CFY_EUNSUPPORTED);
+    CHECK(strcmp(err.input, "segs") == 0 && strstr(err.message, "segment 1") != NULL);
+    /* seed + i above 2^64-1 */
+    f.p.seed = UINT64_MAX;
+    cfy_segs *two = make_segs(20, 16);
+    add_seg(two, 0, 0, 8, 8, 1.0f);
+    add_seg(two, 8, 8, 16, 16, 1.0f);
+    expect_fail(&f, im, two, CFY_EINVAL, "seed");
+    f.p.seed = 0;
+    /* an unknown sampler surfaces from the sampling library with its input name */
+    f.p.sampler_name = "no_such_sampler";
+    expect_fail(&f, im, ok, CFY_EINVAL, "sampler_name");
+    f.p.sampler_name = "euler";
+    f.p.scheduler = "no_such_scheduler";
+    expect_fail(&f, im, ok, CFY_EINVAL, "scheduler");
+    cfy_tensor_release(batch);
+    cfy_tensor_release(im);
+    cfy_segs_destroy(ok);
+    cfy_segs_destroy(other);
+    cfy_segs_destroy(outside);
+    cfy_segs_destroy(cn);
+    cfy_segs_destroy(two);
+    fixture_free(&f);
+}
+
+int main(void)
+{
+    RUN(test_enlarged_size);
+    RUN(test_stage_a_and_empty_segs);
+    RUN(test_skip_keeps_seed_counter);
+    RUN(test_overlap_reads_previous_paste);
+    RUN(test_inpaint_branch);
+    RUN(test_hook);
+    RUN(test_bad_inputs);
+    return cfy_test_finish();
+}
