@@ -65,7 +65,7 @@ cfy_status cfy_write_file_atomic(const char *path, const void *data, size_t size
         p += w;
         left -= (size_t)w;
     }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
         cfy_status st = cfy_error_set(err, CFY_EIO, "cannot finish writing '%s': %s", path, strerror(errno));
         unlink(tmp); free(tmp);
         return st;
