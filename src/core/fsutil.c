@@ -65,7 +65,8 @@ cfy_status cfy_write_file_atomic(const char *path, const void *data, size_t size
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+    int synced = fsync(fd), closed = close(fd);
+    if (synced != 0 || closed != 0 || rename(tmp, path) != 0) {
         cfy_status st = cfy_error_set(err, CFY_EIO, "cannot finish writing '%s': %s", path, strerror(errno));
         unlink(tmp); free(tmp);
         return st;
