@@ -1,0 +1,368 @@
+/* text_encode.c — CLIPTextEncode: weighted tokens, 77-token windows, encoder batch, weight blending. */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/prompt.h"
+#include "models/text_encode.h"
+
+#define WINDOW 77
+#define LARGE_GROUP 8 /* groups this long may be split across windows */
+
+struct cfy_clip_shared {
+    int refs;
+    cfy_package *package;        /* owned reference */
+    cfy_aoti_component *encoder; /* borrowed from package */
+    cfy_tokenizer *tokenizer;    /* owned */
+};
+
+static void shared_release(cfy_clip_shared *s)
+{
+    if (!s || atomic_fetch_sub_explicit((_Atomic int *)&s->refs, 1, memory_order_acq_rel) != 1) return;
+    cfy_tokenizer_destroy(s->tokenizer);
+    cfy_package_release(s->package);
+    free(s);
+}
+
+cfy_status cfy_clip_new(cfy_package *pkg, cfy_clip **out, cfy_error *err)
+{
+    *out = NULL;
+    const cfy_manifest *m = pkg->manifest;
+    cfy_aoti_component *enc = cfy_package_component(pkg, "text_encoder");
+    if (!enc || !m->vocab_path) return cfy_error_set(err, CFY_EINVAL, "%s has no text encoder", m->dir);
+    cfy_clip_shared *s = calloc(1, sizeof *s);
+    cfy_clip *c = calloc(1, sizeof *c);
+    if (!s || !c) {
+        free(s);
+        free(c);
+        return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    }
+    s->refs = 1;
+    s->encoder = enc;
+    cfy_status st = cfy_tokenizer_load(m->vocab_path, m->merges_path, &s->tokenizer, err);
+    if (st) {
+        free(s);
+        free(c);
+        return st;
+    }
+    s->package = cfy_package_retain(pkg);
+    c->shared = s;
+    c->layer = m->text_default_layer ? m->text_default_layer : -1;
+    *out = c;
+    return CFY_OK;
+}
+
+cfy_status cfy_clip_with_layer(const cfy_clip *clip, int stop_at_layer, cfy_clip **out, cfy_error *err)
+{
+    *out = NULL;
+    if (stop_at_layer >= 0) return cfy_error_set(err, CFY_EINVAL, "stop_at_layer %d: must be negative", stop_at_layer);
+    cfy_clip *c = malloc(sizeof *c);
+    if (!c) return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    c->shared = clip->shared;
+    atomic_fetch_add_explicit((_Atomic int *)&c->shared->refs, 1, memory_order_relaxed);
+    c->layer = stop_at_layer;
+    *out = c;
+    return CFY_OK;
+}
+
+void cfy_clip_free(void *clip)
+{
+    cfy_clip *c = clip;
+    if (!c) return;
+    shared_release(c->shared);
+    free(c);
+}
+
+/* ---------------------------------------------------------------- tokenize + pack */
+
+typedef struct packer {
+    int32_t *tok;
+    float *w;
+    int len, cap; /* entries used / allocated (windows * 77 when finished) */
+    int window_start;
+} packer;
+
+static bool put(packer *p, int32_t t, float w)
+{
+    if (p->len == p->cap) {
+        int cap = p->cap ? p->cap * 2 : WINDOW * 2;
+        int32_t *nt = realloc(p->tok, (size_t)cap * sizeof *nt);
+        if (!nt) return false;
+        p->tok = nt;
+        float *nw = realloc(p->w, (size_t)cap * sizeof *nw);
+        if (!nw) return false;
+        p->w = nw;
+        p->cap = cap;
+    }
+    p->tok[p->len] = t;
+    p->w[p->len++] = w;
+    return true;
+}
+
+/* Append one group of (token, weight) following ComfyUI's window rules. */
+static bool add_group(packer *p, const int32_t *ids, int n, float w, const cfy_manifest *m)
+{
+    bool large = n >= LARGE_GROUP;
+    while (n > 0) {
+        int batch = p->len - p->window_start;
+        if (n + batch > WINDOW - 1) {
+            int remaining = WINDOW - batch - 1;
+            if (large) {
+                for (int i = 0; i < remaining; i++)
+                    if (!put(p, ids[i], w)) return false;
+                if (!put(p, m->text_eos, 1.0f)) return false;
+                ids += remaining;
+                n -= remaining;
+            } else {
+                if (!put(p, m->text_eos, 1.0f)) return false;
+                for (int i = 0; i < remaining; i++)
+                    if (!put(p, m->text_pad, 1.0f)) return false;
+            }
+            p->window_start = p->len;
+            if (!put(p, m->text_bos, 1.0f)) return false;
+        } else {
+            for (int i = 0; i < n; i++)
+                if (!put(p, ids[i], w)) return false;
+            n = 0;
+        }
+    }
+    return true;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Tokenise one word of a segment (text, or "embedding:NAME rest") into a group. Embeddings
+ * are not supported: like ComfyUI with a missing embedding, the name is dropped and the rest
+ * (words re-joined with single spaces; trailing commas of the name kept) is tokenised. */
+static cfy_status add_word(const cfy_clip *clip, packer *p, const char *word, float w, cfy_error *err)
+{
+    const cfy_manifest *m = clip->shared->package->manifest;
+    char *own = NULL;
+    static const char ident[] = "embedding:";
+    if (!strncmp(word, ident, sizeof ident - 1)) {
+        const char *s = word + sizeof ident - 1;
+        while (*s == '\n')
+            s++;
+        while (is_ws(*s))
+            s++;
+        const char *name = s;
+        while (*s && !is_ws(*s))
+            s++;
+        const char *name_end = s, *stripped_end = s;
+        while (stripped_end > name && stripped_end[-1] == ',')
+            stripped_end--;
+        size_t cap = strlen(word) + 4, k = 0;
+        if (!(own = malloc(cap))) return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+        bool commas = stripped_end < name_end;
+        if (commas) {
+            memcpy(own, stripped_end, (size_t)(name_end - stripped_end));
+            k = (size_t)(name_end - stripped_end);
+        }
+        bool first = true;
+        while (*s) {
+            while (is_ws(*s))
+                s++;
+            if (!*s) break;
+            if (k || !first || commas) own[k++] = ' ';
+            while (*s && !is_ws(*s))
+                own[k++] = *s++;
+            first = false;
+        }
+        own[k] = 0;
+        if (!k) {
+            free(own);
+            return CFY_OK;
+        }
+        word = own;
+    }
+    int32_t *ids = NULL;
+    int n = 0;
+    cfy_status st = cfy_tokenizer_encode(clip->shared->tokenizer, word, &ids, &n, err);
+    free(own);
+    if (st) return st;
+    if (!add_group(p, ids, n, w, m)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    free(ids);
+    return st;
+}
+
+/* Split a segment before " embedding:" / "\nembedding:" (ComfyUI keeps the identifier). */
+static cfy_status add_segment(const cfy_clip *clip, packer *p, const char *text, float w, cfy_error *err)
+{
+    char *buf = strdup(text);
+    if (!buf) return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    char *start = buf;
+    cfy_status st = CFY_OK;
+    for (;;) {
+        char *a = strstr(start, " embedding:"), *b = strstr(start, "\nembedding:");
+        char *cut = a && (!b || a < b) ? a : b;
+        if (cut) *cut = 0;
+        if ((st = add_word(clip, p, start, w, err))) break;
+        if (!cut) break;
+        start = cut + 1;
+    }
+    free(buf);
+    return st;
+}
+
+cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_clip_tokens *out, cfy_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const cfy_manifest *m = clip->shared->package->manifest;
+    cfy_prompt_segment *segs = NULL;
+    int n = 0;
+    cfy_status st = cfy_prompt_parse(text, &segs, &n, err);
+    if (st) return st;
+    packer p = {0};
+    if (!put(&p, m->text_bos, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    for (int i = 0; !st && i < n; i++)
+        st = add_segment(clip, &p, segs[i].text, (float)segs[i].weight, err);
+    cfy_prompt_segments_free(segs, n);
+    if (!st && !put(&p, m->text_eos, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    while (!st && p.len - p.window_start < WINDOW)
+        if (!put(&p, m->text_pad, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    if (st) {
+        free(p.tok);
+        free(p.w);
+        return st;
+    }
+    out->tokens = p.tok;
+    out->weights = p.w;
+    out->n_windows = p.len / WINDOW;
+    return CFY_OK;
+}
+
+void cfy_clip_tokens_free(cfy_clip_tokens *t)
+{
+    if (!t) return;
+    free(t->tokens);
+    free(t->weights);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---------------------------------------------------------------- encode */
+
+/* Run the encoder on rows [rows, 77] in batches; copies layer `li` into z [rows,77,D] and the
+ * last layer of row 0 into last0 [77,D]. */
+static cfy_status run_encoder(const cfy_clip *clip, const int64_t *tokens, int rows, int li, float *z, float *last0,
+                              cfy_error *err)
+{
+    cfy_aoti_component *enc = clip->shared->encoder;
+    const cfy_component_spec *s = cfy_aoti_component_spec(enc);
+    const cfy_manifest *m = clip->shared->package->manifest;
+    int max_b = (int)(s->in[0].dims[0].name[0] ? s->in[0].dims[0].max : s->in[0].dims[0].min);
+    int L = m->text_layers, D = m->text_hidden;
+    size_t row = (size_t)WINDOW * (size_t)D;
+    for (int start = 0; start < rows; start += max_b) {
+        int b = rows - start < max_b ? rows - start : max_b;
+        int64_t sizes[2] = {b, WINDOW};
+        cfy_tensor *in = NULL, *res = NULL, *res32 = NULL;
+        cfy_status st = cfy_tensor_new(CFY_I64, clip->shared->package->device, 2, sizes, false, &in, err);
+        if (st) return st;
+        memcpy(cfy_tensor_data(in), tokens + (size_t)start * WINDOW, (size_t)b * WINDOW * sizeof(int64_t));
+        const cfy_tensor *ins[1] = {in};
+        st = cfy_aoti_component_run(enc, ins, 1, &res, 1, err);
+        cfy_tensor_release(in);
+        if (st) return st;
+        if (res->ndim != 4 || res->sizes[0] != L || res->sizes[1] != b || res->sizes[2] != WINDOW ||
+            res->sizes[3] != D) {
+            cfy_tensor_release(res);
+            return cfy_error_set(err, CFY_EINVAL,
+                                 "text encoder: output shape does not match the manifest (%d layers x %d)", L, D);
+        }
+        st = res->dtype == CFY_F32 ? cfy_tensor_contiguous(res, &res32, err)
+                                   : cfy_tensor_convert(res, CFY_F32, &res32, err);
+        cfy_tensor_release(res);
+        if (st) return st;
+        const float *h = cfy_tensor_f32(res32); /* [L, b, 77, D] */
+        memcpy(z + (size_t)start * row, h + (size_t)li * b * row, (size_t)b * row * sizeof(float));
+        if (start == 0) memcpy(last0, h + (size_t)(L - 1) * b * row, row * sizeof(float));
+        cfy_tensor_release(res32);
+    }
+    return CFY_OK;
+}
+
+cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_conditioning **out, cfy_error *err)
+{
+    *out = NULL;
+    const cfy_manifest *m = clip->shared->package->manifest;
+    if (clip->shared->package->device.kind != CFY_DEVICE_CPU)
+        return cfy_error_set(err, CFY_EUNSUPPORTED, "CLIP text encoding on CUDA is not implemented yet");
+    cfy_clip_tokens tk;
+    cfy_status st = cfy_clip_tokenize(clip, text, &tk, err);
+    if (st) return st;
+    int nw = tk.n_windows, L = m->text_layers, D = m->text_hidden;
+    bool weighted = false;
+    for (int i = 0; i < nw * WINDOW; i++)
+        if (tk.weights[i] != 1.0f) weighted = true;
+    int rows = nw + (weighted ? 1 : 0);
+    int li = L + clip->layer;
+    if (li < 0 || li >= L) li = L - 1; /* |layer| beyond the depth: the last layer, as ComfyUI */
+    int64_t *tokens = malloc((size_t)rows * WINDOW * sizeof *tokens);
+    float *z = malloc((size_t)rows * WINDOW * (size_t)D * sizeof *z);
+    float *last0 = malloc((size_t)WINDOW * (size_t)D * sizeof *last0);
+    cfy_tensor *cond = NULL, *pooled = NULL;
+    cfy_conditioning *c = NULL;
+    if (!tokens || !z || !last0) {
+        st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+        goto done;
+    }
+    for (int i = 0; i < nw * WINDOW; i++)
+        tokens[i] = tk.tokens[i];
+    if (weighted) {
+        int64_t *e = tokens + (size_t)nw * WINDOW;
+        e[0] = m->text_bos;
+        e[1] = m->text_eos;
+        for (int j = 2; j < WINDOW; j++)
+            e[j] = m->text_pad;
+    }
+    if ((st = run_encoder(clip, tokens, rows, li, z, last0, err))) goto done;
+    if (weighted) {
+        const float *e = z + (size_t)nw * WINDOW * D;
+        for (int k = 0; k < nw; k++)
+            for (int j = 0; j < WINDOW; j++) {
+                float w = tk.weights[k * WINDOW + j];
+                if (w == 1.0f) continue;
+                float *zz = z + ((size_t)k * WINDOW + j) * D;
+                const float *ee = e + (size_t)j * D;
+                for (int d = 0; d < D; d++)
+                    zz[d] = (zz[d] - ee[d]) * w + ee[d];
+            }
+    }
+    int64_t csz[3] = {1, (int64_t)nw * WINDOW, D}, psz[2] = {1, D};
+    if ((st = cfy_tensor_new(CFY_F32, cfy_cpu(), 3, csz, false, &cond, err)) ||
+        (st = cfy_tensor_new(CFY_F32, cfy_cpu(), 2, psz, false, &pooled, err)))
+        goto done;
+    memcpy(cfy_tensor_data(cond), z, (size_t)nw * WINDOW * D * sizeof(float));
+    int eos_pos = WINDOW - 1;
+    for (int j = 0; j < WINDOW; j++)
+        if (tk.tokens[j] == m->text_eos) {
+            eos_pos = j;
+            break;
+        }
+    memcpy(cfy_tensor_data(pooled), last0 + (size_t)eos_pos * D, (size_t)D * sizeof(float));
+    c = calloc(1, sizeof *c);
+    if (!c || !(c->entries = calloc(1, sizeof *c->entries))) {
+        free(c);
+        c = NULL;
+        st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+        goto done;
+    }
+    c->n = 1;
+    cfy_cond_entry_init(&c->entries[0]);
+    c->entries[0].cond = cond;
+    c->entries[0].pooled = pooled;
+    cond = pooled = NULL;
+    *out = c;
+done:
+    cfy_tensor_release(cond);
+    cfy_tensor_release(pooled);
+    cfy_clip_tokens_free(&tk);
+    free(tokens);
+    free(z);
+    free(last0);
+    return st;
+}

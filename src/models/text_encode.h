@@ -1,0 +1,48 @@
+/* text_encode.h — the CLIP value: prompt -> CONDITIONING, as ComfyUI's CLIPTextEncode computes it.
+ *
+ * Pipeline (segs-upscaler spec §6): prompt weighting (prompt.h) -> per-segment BPE
+ * (tokenizer.h, BOS/EOS dropped) -> packing into 77-token windows of 75 content tokens (groups
+ * of 8+ tokens split across windows, shorter ones moved whole) -> one text-encoder batch of
+ * all windows plus, when any weight != 1, the empty prompt's row -> the chosen layer (after the
+ * final layer norm) -> z = (z - e)*w + e for weighted positions -> windows concatenated.
+ * pooled = final layer at the first EOS of the first window (no projection for SD1). */
+#ifndef CFY_MODELS_TEXT_ENCODE_H
+#define CFY_MODELS_TEXT_ENCODE_H
+
+#include <stdint.h>
+
+#include "comfyc/value.h"
+#include "models/package.h"
+#include "models/tokenizer.h"
+
+typedef struct cfy_clip_shared cfy_clip_shared;
+
+/* Payload of a CLIP value (type CFY_T_CLIP). Immutable; CLIPSetLastLayer makes a copy. */
+typedef struct cfy_clip {
+    cfy_clip_shared *shared; /* owned reference: package + tokenizer */
+    int layer;               /* -1 = last layer, -2 = penultimate, ... (ComfyUI's stop_at_layer) */
+} cfy_clip;
+
+/* A CLIP over a package with a text encoder; loads the package's tokenizer files.
+ * pkg borrowed (retained). out: returns new (cfy_clip_free). */
+cfy_status cfy_clip_new(cfy_package *pkg, cfy_clip **out, cfy_error *err);
+/* A copy of clip using layer `stop_at_layer` (< 0). out: returns new. */
+cfy_status cfy_clip_with_layer(const cfy_clip *clip, int stop_at_layer, cfy_clip **out, cfy_error *err);
+void cfy_clip_free(void *clip); /* cfy_object_free_fn; NULL-safe */
+
+/* Weighted tokens of a prompt packed into windows: tokens/weights hold n_windows * 77 entries. */
+typedef struct cfy_clip_tokens {
+    int32_t *tokens; /* owned */
+    float *weights;  /* owned */
+    int n_windows;
+} cfy_clip_tokens;
+
+/* Tokenise and pack text (no encoding). out filled with owned arrays (cfy_clip_tokens_free). */
+cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_clip_tokens *out, cfy_error *err);
+void cfy_clip_tokens_free(cfy_clip_tokens *t);
+
+/* Encode text into a one-entry conditioning: cond f32 [1, 77*windows, D] and pooled [1, D].
+ * out: returns new (cfy_conditioning_free, or hand it to cfy_value_new_conditioning). Blocks. */
+cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_conditioning **out, cfy_error *err);
+
+#endif

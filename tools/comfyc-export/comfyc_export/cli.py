@@ -1,0 +1,299 @@
+"""cli — `comfyc-export`: checkpoint / VAE / upscale model -> comfyc model package.
+
+  comfyc-export checkpoint SRC.safetensors --out MODELS/checkpoints [--device cpu|cuda] [--dtype fp32|fp16|bf16]
+  comfyc-export vae SRC.safetensors --out MODELS/vae
+  comfyc-export upscale SRC.pth|.safetensors --out MODELS/upscale_models
+  comfyc-export --tiny-random SEED --models MODELS [--what checkpoint,vae,upscale]
+
+A package is the folder `<out>/<source file name>.comfyc/` holding manifest.json, one folder per
+compiled component and the tokenizer files; an existing package built from the same source
+file by the same torch version is kept unless --force is given.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+
+from . import PACKAGE_FORMAT, __version__
+from .checkpoint import ExportError
+
+SD_SAMPLING = {"schedule": "discrete", "beta_schedule": "linear", "linear_start": 0.00085, "linear_end": 0.012,
+               "timesteps": 1000}
+
+
+def _file_id(path):
+    st = os.stat(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return {"file": os.path.basename(path), "bytes": st.st_size, "sha256": h.hexdigest()}
+
+
+def _up_to_date(pkg, src_id, args):
+    from .aoti import torch_info
+    try:
+        with open(os.path.join(pkg, "manifest.json")) as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return (m.get("source", {}).get("sha256") == src_id["sha256"] and m.get("exporter") == f"comfyc-export {__version__}"
+            and m.get("format_version") == PACKAGE_FORMAT and m.get("torch", {}).get("version") ==
+            torch_info()["version"] and m.get("device") == args.device and m.get("dtype") == args.dtype and
+            m.get("limits") == _limits(args))
+
+
+def _limits(args):
+    return {"max_batch": args.max_batch, "max_latent": args.max_latent, "max_chunks": args.max_chunks}
+
+
+def _begin(src, out_root, args):
+    """Returns (final package dir, temporary dir to build in, source id), or None when up to date."""
+    src_id = _file_id(src)
+    final = os.path.join(out_root, os.path.basename(src) + ".comfyc")
+    if not args.force and _up_to_date(final, src_id, args):
+        print(f"{final}: up to date")
+        return None
+    tmp = f"{final}.tmp-{os.getpid()}"  # per process: concurrent exports never share a folder
+    if os.path.exists(tmp):
+        shutil.rmtree(tmp)
+    os.makedirs(tmp)
+    return final, tmp, src_id
+
+
+def _finish(final, tmp, manifest):
+    with open(os.path.join(tmp, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    if os.path.exists(final):
+        shutil.rmtree(final, ignore_errors=True)
+    try:
+        os.rename(tmp, final)
+    except OSError:  # another export finished first: keep its package
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"wrote {final}")
+
+
+def _base_manifest(kind, src_id, args):
+    from .aoti import torch_info
+    return {"format": "comfyc-model-package", "format_version": PACKAGE_FORMAT, "kind": kind, "source": src_id,
+            "exporter": f"comfyc-export {__version__}", "device": args.device, "dtype": args.dtype,
+            "torch": torch_info(), "limits": _limits(args), "components": {}}
+
+
+# ---------------------------------------------------------------- components
+
+def _example(shape, dtype, device):
+    import torch
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(0)).to(dtype=dtype, device=device)
+
+
+def export_unet(unet, cfg, tmp, args):
+    import torch
+    from .aoti import DTYPES, compile_component, dyn
+    dt = DTYPES[args.dtype]
+    m = unet.to(device=args.device, dtype=dt)
+    c = cfg["in_channels"]
+    batch = dyn("batch", 1, args.max_batch)
+    # Any latent side from `lo` up: every down-sampled size must stay >= 2 (export specialises
+    # sizes 0 and 1); odd sides follow ComfyUI (up-sampling to the skip connection's size).
+    lo = 2 ** (len(cfg["channel_mult"]) - 1) + 1
+    h, w = dyn("h", lo, args.max_latent), dyn("w", lo, args.max_latent)
+    tokens = dyn("chunks", 1, args.max_chunks, 77)
+    ex_x = _example((2, c, lo + 2, lo + 4), dt, args.device)
+    ex_t = torch.tensor([999.0, 500.0], device=args.device)
+    ex_ctx = _example((2, 154, cfg["context_dim"]), dt, args.device)
+    return compile_component(
+        m, "unet",
+        [("x", ex_x, [batch, c, h, w]), ("timesteps", ex_t, [batch]), ("context", ex_ctx, [batch, tokens, cfg["context_dim"]])],
+        [("out", {torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16"}[dt],
+          [batch[0], cfg["out_channels"], h[0], w[0]])],
+        tmp, args.device)
+
+
+def export_vae(vae, cfg, tmp, args):
+    from .aoti import DTYPES, DTYPE_NAMES, compile_component, dyn
+    from .arch_vae import VAEDecode, VAEEncode
+    dt = DTYPES[args.dtype]
+    vae = vae.to(device=args.device, dtype=dt)
+    z = cfg["z_channels"]
+    batch = dyn("batch", 1, args.max_batch)
+    h8, w8 = dyn("h8", 1, args.max_latent, 8), dyn("w8", 1, args.max_latent, 8)
+    enc = compile_component(
+        VAEEncode(vae).eval(), "vae_encoder", [("pixels", _example((2, 64, 96, 3), dt, args.device).abs().clamp(0, 1), [batch, h8, w8, 3])],
+        [("latent", DTYPE_NAMES[dt], [batch[0], z, {"dim": "h8"}, {"dim": "w8"}])], tmp, args.device)
+    h, w = dyn("h", 1, args.max_latent), dyn("w", 1, args.max_latent)
+    dec = compile_component(
+        VAEDecode(vae).eval(), "vae_decoder", [("latent", _example((2, z, 8, 12), dt, args.device), [batch, z, h, w])],
+        [("image", DTYPE_NAMES[dt], [batch[0], {"dim": "h", "scale": 8}, {"dim": "w", "scale": 8}, 3])], tmp, args.device)
+    return enc, dec
+
+
+def export_clip(clip, ccfg, tmp, args):
+    import torch
+    from .aoti import DTYPES, DTYPE_NAMES, compile_component, dyn
+    from .checkpoint import TextEncoderLayers
+    dt = DTYPES[args.dtype]
+    m = TextEncoderLayers(clip.to(device=args.device, dtype=dt)).eval()
+    batch = dyn("batch", 1, args.max_chunks * 2 + 1)
+    ex = torch.randint(0, 49406, (2, 77), generator=torch.Generator().manual_seed(0)).to(args.device)
+    ex[:, 0] = 49406
+    ex[:, 10:] = 49407
+    return compile_component(
+        m, "text_encoder", [("tokens", ex, [batch, 77])],
+        [("hidden", DTYPE_NAMES[dt], [ccfg.num_hidden_layers, batch[0], 77, ccfg.hidden_size])], tmp, args.device)
+
+
+def text_encoder_manifest(family, ccfg, tok_dir):
+    return {"type": "clip_l" if family == "sd1" else "clip_h", "vocab": f"{tok_dir}/vocab.json",
+            "merges": f"{tok_dir}/merges.txt", "max_length": 77, "bos": 49406, "eos": 49407,
+            "pad": 49407 if family == "sd1" else 0, "hidden_size": ccfg.hidden_size,
+            "num_layers": ccfg.num_hidden_layers, "default_layer": -1 if family == "sd1" else -2,
+            "component": "text_encoder"}
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_checkpoint(src, out_root, args):
+    from . import checkpoint, vocab
+    t0 = time.time()
+    sd, meta = checkpoint.load_state_dict(src)
+    unet, ucfg, u = checkpoint.build_unet(sd, meta)
+    family = detect = checkpoint.detect_family(ucfg, meta)
+    pred = args.prediction if args.prediction != "auto" else checkpoint.detect_prediction(u, detect, meta)
+    vae, vcfg = checkpoint.build_vae(sd)
+    clip, ccfg = checkpoint.build_clip(sd, meta)
+    del sd, u
+    begun = _begin(src, out_root, args)
+    if begun is None:
+        return 0
+    final, tmp, src_id = begun
+    print(f"{src}: {family}, {pred}-prediction; UNet {ucfg['model_channels']}ch x{ucfg['channel_mult']}, "
+          f"VAE {vcfg['ch']}ch, CLIP {ccfg.hidden_size}x{ccfg.num_hidden_layers}")
+    man = _base_manifest("checkpoint", src_id, args)
+    man.update({"family": family, "prediction": pred,
+                "latent": {"channels": vcfg["z_channels"], "scale_factor": 0.18215, "downscale": 8},
+                "sampling": SD_SAMPLING, "unet": {"config": ucfg}, "vae": {"config": vcfg}})
+    man["components"]["unet"] = export_unet(unet, ucfg, tmp, args)
+    man["components"]["vae_encoder"], man["components"]["vae_decoder"] = export_vae(vae, vcfg, tmp, args)
+    man["components"]["text_encoder"] = export_clip(clip, ccfg, tmp, args)
+    vocab.write_tokenizer_files(os.path.join(tmp, "tokenizer"), args.bpe)
+    man["text_encoder"] = text_encoder_manifest(family, ccfg, "tokenizer")
+    man["export_seconds"] = round(time.time() - t0, 1)
+    _finish(final, tmp, man)
+    return 0
+
+
+def cmd_vae(src, out_root, args):
+    from . import checkpoint
+    sd, _ = checkpoint.load_state_dict(src)
+    vae, vcfg = checkpoint.build_vae(sd)
+    begun = _begin(src, out_root, args)
+    if begun is None:
+        return 0
+    final, tmp, src_id = begun
+    man = _base_manifest("vae", src_id, args)
+    man.update({"latent": {"channels": vcfg["z_channels"], "scale_factor": 0.18215, "downscale": 8},
+                "vae": {"config": vcfg}})
+    man["components"]["vae_encoder"], man["components"]["vae_decoder"] = export_vae(vae, vcfg, tmp, args)
+    _finish(final, tmp, man)
+    return 0
+
+
+def cmd_upscale(src, out_root, args):
+    from . import aoti, arch_esrgan, checkpoint
+    sd, _ = checkpoint.load_state_dict(src)
+    net, cfg = arch_esrgan.build(sd)
+    begun = _begin(src, out_root, args)
+    if begun is None:
+        return 0
+    final, tmp, src_id = begun
+    man = _base_manifest("upscale_model", src_id, args)
+    man.update({"architecture": "ESRGAN", "scale": cfg["scale"], "config": cfg})
+    dt = aoti.DTYPES[args.dtype]
+    net = net.to(device=args.device, dtype=dt)
+    batch = aoti.dyn("batch", 1, args.max_batch)
+    s = cfg["scale"]
+    fold = {4: 1, 2: 2, 1: 4}[s]  # x2/x1 models fold 2x2/4x4 pixels into channels: sides must divide
+    if fold == 1:
+        h, w = aoti.dyn("h", 2, args.max_tile), aoti.dyn("w", 2, args.max_tile)
+    else:
+        h, w = aoti.dyn("h", 1, args.max_tile // fold, fold), aoti.dyn("w", 1, args.max_tile // fold, fold)
+    man["components"]["upscaler"] = aoti.compile_component(
+        net, "upscaler", [("image", _example((2, cfg["in_nc"], 16, 24), dt, args.device), [batch, cfg["in_nc"], h, w])],
+        [("image", aoti.DTYPE_NAMES[dt], [batch[0], cfg["out_nc"], {"dim": "h", "scale": s}, {"dim": "w", "scale": s}])],
+        tmp, args.device)
+    _finish(final, tmp, man)
+    return 0
+
+
+def cmd_tiny(seed, models, args):
+    from . import arch_esrgan, tiny
+    what = set(args.what.split(","))
+    rc = 0
+    if "checkpoint" in what:
+        d = os.path.join(models, "checkpoints")
+        os.makedirs(d, exist_ok=True)
+        src = os.path.join(d, f"tiny-sd1-s{seed}.safetensors")
+        if not os.path.exists(src) or args.force:
+            tiny.make_checkpoint(seed, src)
+        rc |= cmd_checkpoint(src, d, args)
+    if "vae" in what:
+        d = os.path.join(models, "vae")
+        os.makedirs(d, exist_ok=True)
+        src = os.path.join(d, f"tiny-vae-s{seed}.safetensors")
+        if not os.path.exists(src) or args.force:
+            tiny.make_vae(seed + 1, src)
+        rc |= cmd_vae(src, d, args)
+    if "upscale" in what:
+        d = os.path.join(models, "upscale_models")
+        os.makedirs(d, exist_ok=True)
+        src = os.path.join(d, f"tiny-esrgan-4x-s{seed}.safetensors")
+        if not os.path.exists(src) or args.force:
+            arch_esrgan.make_tiny(seed, src)
+        rc |= cmd_upscale(src, d, args)
+    return rc
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="comfyc-export", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("command", nargs="?", choices=["checkpoint", "vae", "upscale"])
+    p.add_argument("source", nargs="?")
+    p.add_argument("--out", help="folder receiving <source name>.comfyc/ (e.g. models/checkpoints)")
+    p.add_argument("--tiny-random", type=int, metavar="SEED", help="build seeded-random tiny models and export them")
+    p.add_argument("--models", help="models folder for --tiny-random (checkpoints/, vae/, upscale_models/)")
+    p.add_argument("--what", default="checkpoint,vae,upscale", help="--tiny-random: which models")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--dtype", default="fp32", choices=["fp32", "fp16", "bf16"])
+    p.add_argument("--prediction", default="auto", choices=["auto", "eps", "v"])
+    p.add_argument("--max-batch", type=int, default=8, help="largest UNet/VAE batch (CFG doubles it)")
+    p.add_argument("--max-latent", type=int, default=192, help="largest latent side (pixels / 8)")
+    p.add_argument("--max-chunks", type=int, default=8, help="largest prompt length in 77-token windows")
+    p.add_argument("--max-tile", type=int, default=512, help="upscale models: largest input side")
+    p.add_argument("--bpe", help="CLIP bpe_simple_vocab_16e6.txt(.gz) (default: the one open_clip_torch ships)")
+    p.add_argument("--force", action="store_true", help="rebuild even when the package is up to date")
+    args = p.parse_args(argv)
+    try:
+        if args.tiny_random is not None:
+            if not args.models:
+                p.error("--tiny-random needs --models DIR")
+            return cmd_tiny(args.tiny_random, args.models, args)
+        if not args.command or not args.source or not args.out:
+            p.error("give COMMAND SOURCE --out DIR, or --tiny-random SEED --models DIR")
+        if not os.path.isfile(args.source):
+            raise ExportError(f"{args.source}: no such file")
+        os.makedirs(args.out, exist_ok=True)
+        return {"checkpoint": cmd_checkpoint, "vae": cmd_vae, "upscale": cmd_upscale}[args.command](
+            args.source, args.out, args)
+    except Exception as e:  # one line for the user; the traceback with COMFYC_EXPORT_DEBUG=1
+        if os.environ.get("COMFYC_EXPORT_DEBUG"):
+            raise
+        print(f"comfyc-export: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
