@@ -16,6 +16,10 @@ echo "== build (AddressSanitizer + UBSan, libFuzzer targets, clang)" >&2
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCFY_SANITIZE=ON -DCFY_FUZZ=ON -DCFY_WITH_CUDA=OFF >/dev/null
 cmake --build build-asan -j"$JOBS"
 
+echo "== tiny seeded-random model packages (AOTInductor, CPU; reused when up to date)" >&2
+PYTHONPATH=tools/comfyc-export python3 -m comfyc_export --tiny-random 1 --models build/models
+export CFY_MODELS_DIR="$ROOT/build/models"
+
 echo "== C tests (release)" >&2
 ctest --test-dir build --output-on-failure -j"$JOBS"
 
