@@ -25,4 +25,4 @@ echo "setup: Python dependencies (requirements-test.txt)" >&2
 $PY -m pip install -q -r requirements-test.txt
 # open_clip_torch ships the CLIP BPE vocabulary the exporter packs into model packages; a normal
 # install would pull another torch and torchvision, so it goes in without its dependencies.
-$PY -c "import open_clip" >/dev/null 2>&1 || $PY -m pip install -q --no-deps open_clip_torch==3.3.0
+$PY -m pip show -q open_clip_torch >/dev/null 2>&1 || $PY -m pip install -q --no-deps open_clip_torch==3.3.0

@@ -44,6 +44,8 @@ typedef struct cfy_model {
     double latent_scale_factor;   /* 0.18215 (SD1/2), 0.13025 (SDXL) */
     int max_batch;                /* largest batch one apply may take (CFG batches cond+uncond) */
     bool differential_diffusion;  /* set by the DifferentialDiffusion patch */
+    int adm_channels;             /* length of the UNet's y vector: 0 (SD1/2), 2816 (SDXL); added by sampling */
+    double differential_diffusion_strength; /* DifferentialDiffusion strength (1.0 default); added by sampling */
     cfy_unet_apply_fn apply;
     void *impl;                   /* owned via impl_retain/impl_release (shared by patched copies) */
     void *(*impl_retain)(void *impl);

@@ -11,9 +11,12 @@
 #include <stdint.h>
 
 /* Float32 arithmetic of torch's blocks-of-16 Box–Muller (spec §8.3).
- * SCALAR: C library logf/sinf/cosf — torch's `default` kernel, also used on AVX-512 and
- *         ARM CPUs (verified bit-exact against torch 2.13 on this project's AVX-512 machine).
- * AVX2:   Cephes float polynomials with GCC's fused multiply-adds — torch on AVX2-only x86 CPUs.
+ * SCALAR: C library logf/sinf/cosf — torch's `default` CPU kernel (ATEN_CPU_CAPABILITY=default)
+ *         and non-x86 CPUs (ARM).
+ * AVX2:   Cephes float polynomials with GCC's fused multiply-adds. Verified bit-exact against
+ *         torch 2.13.0 (PyPI wheel) with capability AVX2 *and* AVX512 on an AVX-512 x86-64 CPU:
+ *         unlike torch 1.13 (spec §8.3), torch 2.x vectorises normal_ for AVX-512 with the same
+ *         polynomials. The default on x86 builds (CFY_RANDN_DEFAULT).
  * AVX2_NOFMA: the same polynomials unfused (MSVC builds of torch; unverified). */
 typedef enum cfy_randn_variant {
     CFY_RANDN_SCALAR = 0,
@@ -21,7 +24,14 @@ typedef enum cfy_randn_variant {
     CFY_RANDN_AVX2_NOFMA = 2
 } cfy_randn_variant;
 
+/* What torch 2.x computes on the machine family comfyc is built for: the polynomial variant on
+ * x86-64 (AVX2/AVX-512 CPUs; pre-AVX2 x86 CPUs use SCALAR — see cfy_randn_variant_detect),
+ * the C-library variant elsewhere (ARM). */
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#define CFY_RANDN_DEFAULT CFY_RANDN_AVX2
+#else
 #define CFY_RANDN_DEFAULT CFY_RANDN_SCALAR
+#endif
 
 typedef struct cfy_rng {
     uint32_t mt[624];
@@ -46,8 +56,8 @@ void cfy_rng_randn(cfy_rng *g, float *out, int64_t n, cfy_randn_variant variant)
 
 /* Static name of a variant ("scalar", "avx2", "avx2_nofma"). */
 const char *cfy_randn_variant_name(cfy_randn_variant v);
-/* Variant torch would choose on the CPU running this process: AVX2 when the CPU has AVX2+FMA
- * but not AVX-512 (F, VL, BW, DQ), else SCALAR. */
+/* Variant torch 2.x would choose on the CPU running this process: AVX2 when the CPU has
+ * AVX2+FMA (with or without AVX-512), else SCALAR. */
 cfy_randn_variant cfy_randn_variant_detect(void);
 
 #endif
