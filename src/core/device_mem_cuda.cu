@@ -1,18 +1,10 @@
 /* device_mem_cuda.cu — CUDA memory for cfy_tensor: cudaMalloc-backed storage and copies. */
-#include <cuda_runtime.h>
 #include <stdio.h>
 
+#include "core/cuda_common.h"
 extern "C" {
 #include "core/device_mem.h"
 }
-
-#define CFY_CUDA_TRY(err, call)                                                                          \
-    do {                                                                                                 \
-        cudaError_t e_ = (call);                                                                         \
-        if (e_ != cudaSuccess)                                                                           \
-            return cfy_error_set((err), CFY_EDEVICE, "%s failed at %s:%d: %s", #call, __FILE__, __LINE__, \
-                                 cudaGetErrorString(e_));                                                \
-    } while (0)
 
 static void cuda_free(void *ctx, void *data) { (void)ctx; cudaFree(data); }
 
@@ -65,7 +57,7 @@ extern "C" cfy_status cfy_device_contiguous(const cfy_tensor *t, cfy_tensor **ou
     d.ndim = t->ndim;
     for (int i = 0; i < t->ndim; i++) { d.sizes[i] = t->sizes[i]; d.strides[i] = t->strides[i]; }
     long long n = cfy_tensor_numel(t);
-    const int block = 256;
+    const int block = CFY_CUDA_BLOCK;
     if (n > 0)
         contiguous_copy_kernel<<<(unsigned)((n + block - 1) / block), block>>>(
             (char *)cfy_tensor_data(c), (const char *)cfy_tensor_data(t), d, n, (int)cfy_dtype_size(t->dtype));

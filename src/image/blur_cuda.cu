@@ -1,6 +1,6 @@
 /* blur_cuda.cu — CUDA kernels of blur.c: the reflect-padded separable Gaussian, double
  * accumulation as on the CPU (same sums in the same order: bit-exact with the CPU path). */
-#include "image/image_cuda.h"
+#include "core/cuda_common.h"
 
 extern "C" {
 #include "image/blur_cuda.h"
@@ -47,11 +47,11 @@ extern "C" cfy_status cfy_image_blur_cuda(const float *src, float *dst, int64_t 
     g = (float *)(tmp + n);
     cudaError_t e = cudaMemcpy(g, kern, sizeof(float) * (size_t)k, cudaMemcpyHostToDevice);
     if (e == cudaSuccess) {
-        blur_rows_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>(src, tmp, B, h, w, g, k);
+        blur_rows_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(src, tmp, B, h, w, g, k);
         e = cudaGetLastError();
     }
     if (e == cudaSuccess) {
-        blur_cols_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>(tmp, dst, B, h, w, g, k);
+        blur_cols_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(tmp, dst, B, h, w, g, k);
         e = cudaGetLastError();
     }
     cudaFree(tmp);

@@ -1,6 +1,6 @@
 /* convert_cuda.cu — CUDA kernels of convert.c: tensor2pil quantisation, pil2tensor, channel
  * conversion. Bit-exact with the CPU path (IEEE float32 multiply / divide, no contraction). */
-#include "image/image_cuda.h"
+#include "core/cuda_common.h"
 
 extern "C" {
 #include "image/convert_cuda.h"
@@ -54,7 +54,7 @@ extern "C" cfy_status cfy_image_to_u8_cuda(const cfy_tensor *src, cfy_tensor *ou
 {
     long long n = cfy_tensor_numel(src);
     if (n == 0) return CFY_OK;
-    to_u8_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>((const float *)cfy_tensor_data(src),
+    to_u8_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>((const float *)cfy_tensor_data(src),
                                                          (unsigned char *)cfy_tensor_data(out), n);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
@@ -64,7 +64,7 @@ extern "C" cfy_status cfy_image_from_u8_cuda(const cfy_tensor *src, cfy_tensor *
 {
     long long n = cfy_tensor_numel(src);
     if (n == 0) return CFY_OK;
-    from_u8_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>((const unsigned char *)cfy_tensor_data(src),
+    from_u8_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>((const unsigned char *)cfy_tensor_data(src),
                                                            (float *)cfy_tensor_data(out), n);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
@@ -76,10 +76,10 @@ extern "C" cfy_status cfy_image_convert_channels_cuda(const cfy_tensor *src, cfy
     long long npix = cin ? cfy_tensor_numel(src) / cin : 0;
     if (npix == 0) return CFY_OK;
     if (src->dtype == CFY_U8)
-        channels_kernel<unsigned char><<<cfy_image_grid(npix), CFY_IMAGE_BLOCK>>>(
+        channels_kernel<unsigned char><<<cfy_cuda_grid(npix), CFY_CUDA_BLOCK>>>(
             (const unsigned char *)cfy_tensor_data(src), cin, (unsigned char *)cfy_tensor_data(out), cout, npix, 255);
     else
-        channels_kernel<float><<<cfy_image_grid(npix), CFY_IMAGE_BLOCK>>>((const float *)cfy_tensor_data(src), cin,
+        channels_kernel<float><<<cfy_cuda_grid(npix), CFY_CUDA_BLOCK>>>((const float *)cfy_tensor_data(src), cin,
                                                                           (float *)cfy_tensor_data(out), cout, npix,
                                                                           1.0f);
     CFY_CUDA_TRY(err, cudaGetLastError());

@@ -1,6 +1,6 @@
 /* interpolate_cuda.cu — CUDA kernel of interpolate.c's bilinear mode (align_corners false), with
  * the CPU path's float32 operations in the same order, explicitly rounded: bit-exact with it. */
-#include "image/image_cuda.h"
+#include "core/cuda_common.h"
 
 extern "C" {
 #include "image/interpolate_cuda.h"
@@ -43,7 +43,7 @@ extern "C" cfy_status cfy_image_bilinear_cuda(const float *src, float *dst, int6
 {
     long long n = B * h * w * C;
     if (n == 0) return CFY_OK;
-    bilinear_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>(src, dst, B, H, W, C, h, w);
+    bilinear_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(src, dst, B, H, W, C, h, w);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
 }

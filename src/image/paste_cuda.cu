@@ -1,6 +1,6 @@
 /* paste_cuda.cu — CUDA kernel of paste.c: the float32 blend f32(f32(f32(1-m)*a) + f32(m*b)) with
  * explicitly rounded operations (no FMA contraction): bit-exact with the CPU path. */
-#include "image/image_cuda.h"
+#include "core/cuda_common.h"
 
 extern "C" {
 #include "image/paste_cuda.h"
@@ -23,7 +23,7 @@ extern "C" cfy_status cfy_image_paste_cuda(float *img1, const float *img2, const
 {
     long long n = g->B * g->h * g->w * g->C;
     if (n == 0) return CFY_OK;
-    paste_blend_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>(img1, img2, mask, *g);
+    paste_blend_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(img1, img2, mask, *g);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
 }

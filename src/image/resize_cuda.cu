@@ -2,7 +2,7 @@
  * premultiplication. Taps come from the host (cfy_pil_coeffs_make), so results are bit-exact with
  * the CPU path. The supersample chain is run as two whole resizes (the 8x intermediate lives in
  * device memory: 64 * w * h * C bytes, 805 MB for a 2048^2 RGB result). */
-#include "image/image_cuda.h"
+#include "core/cuda_common.h"
 
 extern "C" {
 #include "image/resize_coeffs.h"
@@ -103,7 +103,7 @@ static cfy_status hpass(const unsigned char *in, long long w_in, unsigned char *
     st = upload_coeffs(&c, &dev, err);
     if (st == CFY_OK) {
         long long n = rows * n_out * C;
-        resize_hpass_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>(in, w_in, out, n_out, rows, C, dev,
+        resize_hpass_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(in, w_in, out, n_out, rows, C, dev,
                                                                     dev + 2 * n_out, c.ksize);
         cudaError_t e = cudaGetLastError();
         if (e != cudaSuccess) st = cfy_error_set(err, CFY_EDEVICE, "resize: horizontal pass: %s", cudaGetErrorString(e));
@@ -123,7 +123,7 @@ static cfy_status vpass(const unsigned char *in, long long h_in, long long len, 
     st = upload_coeffs(&c, &dev, err);
     if (st == CFY_OK) {
         long long n = n_out * len;
-        resize_vpass_kernel<<<cfy_image_grid(n), CFY_IMAGE_BLOCK>>>(in, len, out, n_out, dev, dev + 2 * n_out,
+        resize_vpass_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(in, len, out, n_out, dev, dev + 2 * n_out,
                                                                     c.ksize);
         cudaError_t e = cudaGetLastError();
         if (e != cudaSuccess) st = cfy_error_set(err, CFY_EDEVICE, "resize: vertical pass: %s", cudaGetErrorString(e));
@@ -152,7 +152,7 @@ static cfy_status resize_one_dev(const unsigned char *src, long long w_in, long 
         cudaError_t e = cudaMalloc((void **)&dm, sizeof(int) * (size_t)(w + h));
         if (e == cudaSuccess) e = cudaMemcpy(dm, hm, sizeof(int) * (size_t)(w + h), cudaMemcpyHostToDevice);
         if (e == cudaSuccess) {
-            resize_nearest_kernel<<<cfy_image_grid(w * h * C), CFY_IMAGE_BLOCK>>>(src, w_in, dst, w, h, C, dm, dm + w);
+            resize_nearest_kernel<<<cfy_cuda_grid(w * h * C), CFY_CUDA_BLOCK>>>(src, w_in, dst, w, h, C, dm, dm + w);
             e = cudaGetLastError();
         }
         if (e != cudaSuccess) st = cfy_error_set(err, CFY_EDEVICE, "resize: nearest: %s", cudaGetErrorString(e));
@@ -162,7 +162,7 @@ static cfy_status resize_one_dev(const unsigned char *src, long long w_in, long 
     }
     if (C == 4) {
         CFY_CUDA_TRY(err, cudaMemcpy(pm, src, (size_t)(w_in * h_in * 4), cudaMemcpyDeviceToDevice));
-        resize_premultiply_kernel<<<cfy_image_grid(w_in * h_in), CFY_IMAGE_BLOCK>>>(pm, w_in * h_in);
+        resize_premultiply_kernel<<<cfy_cuda_grid(w_in * h_in), CFY_CUDA_BLOCK>>>(pm, w_in * h_in);
         CFY_CUDA_TRY(err, cudaGetLastError());
         src = pm;
     }
@@ -179,7 +179,7 @@ static cfy_status resize_one_dev(const unsigned char *src, long long w_in, long 
         st = vpass(src, h_in, w_in * C, dst, h, m, err);
     }
     if (st == CFY_OK && C == 4) {
-        resize_unpremultiply_kernel<<<cfy_image_grid(w * h), CFY_IMAGE_BLOCK>>>(dst, w * h);
+        resize_unpremultiply_kernel<<<cfy_cuda_grid(w * h), CFY_CUDA_BLOCK>>>(dst, w * h);
         CFY_CUDA_TRY(err, cudaGetLastError());
     }
     return st;

@@ -1,7 +1,7 @@
 /* step_ops_cuda.cu — CUDA kernels of step_ops.c: one thread per element, the CPU formulas with
  * the __f*_rn intrinsics so nvcc cannot fuse multiply-adds (bit-exact with the CPU path).
  * Kernels first, then launchers. */
-#include "sampling/sampling_cuda.h"
+#include "core/cuda_common.h"
 
 extern "C" {
 #include "sampling/step_ops_cuda.h"
@@ -55,7 +55,7 @@ extern "C" cfy_status cfy_sampling_euler_step_cuda(float *x, const float *d, flo
                                                    cfy_error *err)
 {
     if (n <= 0) return CFY_OK;
-    euler_step_kernel<<<cfy_sampling_grid(n), CFY_SAMPLING_BLOCK>>>(x, d, sigma, dt, n);
+    euler_step_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(x, d, sigma, dt, n);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
 }
@@ -64,7 +64,7 @@ extern "C" cfy_status cfy_sampling_add_noise_cuda(float *x, const float *e, floa
                                                   cfy_error *err)
 {
     if (n <= 0) return CFY_OK;
-    add_noise_kernel<<<cfy_sampling_grid(n), CFY_SAMPLING_BLOCK>>>(x, e, s_noise, sigma_up, n);
+    add_noise_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(x, e, s_noise, sigma_up, n);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
 }
@@ -73,7 +73,7 @@ extern "C" cfy_status cfy_sampling_cfg_combine_cuda(const float *c, const float 
                                                     cfy_error *err)
 {
     if (n <= 0) return CFY_OK;
-    cfg_combine_kernel<<<cfy_sampling_grid(n), CFY_SAMPLING_BLOCK>>>(c, u, cfg, out, n);
+    cfg_combine_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(c, u, cfg, out, n);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
 }
@@ -82,7 +82,7 @@ extern "C" cfy_status cfy_sampling_mask_blend_input_cuda(const float *x, const f
                                                          const float *l, float *out, int64_t n, cfy_error *err)
 {
     if (n <= 0) return CFY_OK;
-    mask_blend_input_kernel<<<cfy_sampling_grid(n), CFY_SAMPLING_BLOCK>>>(x, m, e, sigma, l, out, n);
+    mask_blend_input_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(x, m, e, sigma, l, out, n);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
 }
@@ -91,7 +91,7 @@ extern "C" cfy_status cfy_sampling_mask_blend_output_cuda(float *d, const float 
                                                           cfy_error *err)
 {
     if (n <= 0) return CFY_OK;
-    mask_blend_output_kernel<<<cfy_sampling_grid(n), CFY_SAMPLING_BLOCK>>>(d, m, l, n);
+    mask_blend_output_kernel<<<cfy_cuda_grid(n), CFY_CUDA_BLOCK>>>(d, m, l, n);
     CFY_CUDA_TRY(err, cudaGetLastError());
     return CFY_OK;
 }
