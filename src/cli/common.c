@@ -9,6 +9,8 @@ const char cli_common_help[] = "  --input-dir DIR      LoadImage's folder (defau
                                "  --output-dir DIR     SaveImage's folder (default: output)\n"
                                "  --temp-dir DIR       PreviewImage's folder (default: temp)\n"
                                "  --models DIR         ComfyUI models/ folder (default: models)\n"
+                               "  --extra-model-paths FILE  extra_model_paths.yaml with more model folders\n"
+                               "  --max-image-size PX  refuse images wider or taller than PX (default: 16384)\n"
                                "  --device cpu|cuda[:N]  where tensors and models live (default: cpu)\n"
                                "  --plugin LIB.so      load a custom-node plugin (repeatable)\n"
                                "  -q, --quiet          no progress on stderr;  -v, --verbose  more detail\n"
@@ -67,6 +69,8 @@ int cli_common_option(cli_common *c, int argc, char **argv, int *i)
         dst = &c->opts.temp_dir;
     else if (strcmp(a, "--models") == 0 || strcmp(a, "--models-dir") == 0)
         dst = &c->opts.models_dir;
+    else if (strcmp(a, "--extra-model-paths") == 0)
+        dst = &c->opts.extra_model_paths;
     if (dst) {
         if (!(*dst = cli_value(argc, argv, i))) return -1;
         return 1;
@@ -78,6 +82,18 @@ int cli_common_option(cli_common *c, int argc, char **argv, int *i)
             fprintf(stderr, "comfyc: --device must be cpu, cuda or cuda:N, not '%s'\n", v);
             return -1;
         }
+        return 1;
+    }
+    if (strcmp(a, "--max-image-size") == 0) {
+        const char *v = cli_value(argc, argv, i);
+        if (!v) return -1;
+        char *end;
+        long long px = strtoll(v, &end, 10);
+        if (*end || px < 1 || px > (1LL << 30)) {
+            fprintf(stderr, "comfyc: --max-image-size must be a positive number of pixels, not '%s'\n", v);
+            return -1;
+        }
+        c->opts.max_image_pixels_side = px;
         return 1;
     }
     if (strcmp(a, "--plugin") == 0) {

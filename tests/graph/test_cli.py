@@ -336,8 +336,7 @@ SCALE_UI = {
 def test_load_scale_save_api_ui_png(tmp_path):
     from PIL import Image
     info = json.loads(run("nodes", "--json").stdout)
-    if not {"LoadImage", "ImageScaleBy", "SaveImage"} <= info.keys():
-        pytest.skip("image nodes not registered")
+    assert {"LoadImage", "ImageScaleBy", "SaveImage"} <= info.keys()
     inp = tmp_path / "input"
     inp.mkdir()
     rng = np.random.default_rng(7)
@@ -362,3 +361,21 @@ def test_load_scale_save_api_ui_png(tmp_path):
     for im in imgs.values():
         assert json.loads(im.text["prompt"]) == SCALE_API  # the prompt chunk is the submitted prompt
     assert json.loads(imgs["ui"].text["workflow"]) == SCALE_UI
+
+
+def test_max_image_size_option(tmp_path):
+    """--max-image-size refuses a larger input image naming the node and input; nothing is saved."""
+    from PIL import Image
+    inp = tmp_path / "input"
+    inp.mkdir()
+    Image.new("RGB", (20, 12)).save(inp / "photo.png")
+    wf = write(tmp_path / "api.json", SCALE_API)
+    out = tmp_path / "out"
+    r = run("run", wf, "--input-dir", inp, "--output-dir", out, "--max-image-size", "16")
+    assert r.returncode == 1, r.stderr
+    assert "node 1 (LoadImage)" in r.stderr and "'image'" in r.stderr
+    assert not (out / "half").exists() or not any((out / "half").iterdir())
+    r = run("run", wf, "--input-dir", inp, "--output-dir", out, "--max-image-size", "20")
+    assert r.returncode == 0, r.stderr
+    r = run("run", wf, "--max-image-size", "zero")
+    assert r.returncode == 2 and "--max-image-size" in r.stderr
