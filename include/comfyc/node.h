@@ -9,6 +9,7 @@
 #define COMFYC_NODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "comfyc/error.h"
@@ -85,6 +86,12 @@ typedef cfy_status (*cfy_node_run_fn)(cfy_node_ctx *ctx);
  * cfy_node_fail. */
 typedef cfy_status (*cfy_node_validate_fn)(cfy_node_ctx *ctx);
 
+/* Optional IS_CHANGED: write into key (NUL-terminated, at most key_size bytes) a text that
+ * changes whenever something outside the workflow that the node reads has changed (e.g. a hash
+ * of LoadImage's file). Receives the constant inputs only, like validate. The executor mixes the
+ * key into the node's cache signature, so a changed file re-runs the node and its descendants. */
+typedef cfy_status (*cfy_node_is_changed_fn)(cfy_node_ctx *ctx, char *key, size_t key_size);
+
 typedef struct cfy_node_def {
     uint32_t abi;                 /* CFY_ABI_VERSION */
     const char *class_type;       /* registered name, e.g. "ImageScale" */
@@ -97,6 +104,7 @@ typedef struct cfy_node_def {
     unsigned flags;               /* CFY_NODE_* */
     cfy_node_run_fn run;
     cfy_node_validate_fn validate;/* may be NULL */
+    cfy_node_is_changed_fn is_changed; /* may be NULL */
 } cfy_node_def;
 
 /* ---- registry (owned by a runtime) ---- */

@@ -137,6 +137,22 @@ static cfy_status validate_image_exists(cfy_node_ctx *ctx)
     return ok ? CFY_OK : cfy_node_fail(ctx, CFY_ENOTFOUND, "image", "Invalid image file: %s", name);
 }
 
+/* IS_CHANGED(image): a hash of the file's bytes (ComfyUI hashes the file with SHA-256; any
+ * content hash serves the cache), so editing the file re-runs the node in the same process. */
+static cfy_status image_file_changed(cfy_node_ctx *ctx, char *key, size_t key_size)
+{
+    void *data;
+    size_t size;
+    cfy_status st = read_image_input(ctx, &data, &size);
+    if (st != CFY_OK) return st;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
+    const unsigned char *p = data;
+    for (size_t i = 0; i < size; i++) h = (h ^ p[i]) * 1099511628211ull;
+    free(data);
+    snprintf(key, key_size, "%zu:%016llx", size, (unsigned long long)h);
+    return CFY_OK;
+}
+
 /* Decode the file of input `image` with the runtime's pixel limit. */
 static cfy_status decode_image_input(cfy_node_ctx *ctx, cfy_decoded_image *img)
 {
@@ -629,12 +645,12 @@ static const cfy_output_def no_outputs[] = {{NULL}};
 static const cfy_node_def load_image = {
     .abi = CFY_ABI_VERSION, .class_type = "LoadImage", .display_name = "Load Image", .category = "image",
     .inputs = load_image_inputs, .outputs = load_image_outputs, .run = load_image_run,
-    .validate = validate_image_exists,
+    .validate = validate_image_exists, .is_changed = image_file_changed,
 };
 static const cfy_node_def load_image_mask = {
     .abi = CFY_ABI_VERSION, .class_type = "LoadImageMask", .display_name = "Load Image (as Mask)", .category = "mask",
     .inputs = load_image_mask_inputs, .outputs = mask_outputs, .run = load_image_mask_run,
-    .validate = validate_image_exists,
+    .validate = validate_image_exists, .is_changed = image_file_changed,
 };
 static const cfy_node_def save_image = {
     .abi = CFY_ABI_VERSION, .class_type = "SaveImage", .display_name = "Save Image", .category = "image",

@@ -78,7 +78,22 @@ static cfy_status node_signature(cfy_runtime *rt, cfy_workflow *wf, wf_node *n, 
         }
     }
     if (sorted != stack_in) free(sorted);
-    (void)rt;
+    if (st == CFY_OK && n->def->is_changed) {
+        /* IS_CHANGED: the node's view of the outside world (e.g. a file hash) joins the key */
+        cfy_node_ctx ctx;
+        cfy_error ierr;
+        char key[256] = "";
+        cfy_error_clear(&ierr);
+        st = wf_constants_ctx(rt, n, &ctx, &ierr);
+        if (st != CFY_OK) return cfy_error_set(err, st, "%s", ierr.message);
+        cfy_status changed = n->def->is_changed(&ctx, key, sizeof key);
+        cfy_node_ctx_free(&ctx);
+        wf_hash_str(&h, "\x01changed");
+        wf_hash_str(&h, key);
+        /* a failing IS_CHANGED counts as "changed" (ComfyUI treats it as NaN); the run itself
+         * then reports the real problem */
+        if (changed != CFY_OK) wf_hash_u64(&h, nonce);
+    }
     n->sig[0] = h.a;
     n->sig[1] = h.b;
     n->has_sig = st == CFY_OK;

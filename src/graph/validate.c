@@ -206,6 +206,21 @@ static void replace_keep_key(cJSON *obj, cJSON *old, cJSON *repl)
     cJSON_ReplaceItemViaPointer(obj, old, repl);
 }
 
+cfy_status wf_constants_ctx(cfy_runtime *rt, const wf_node *node, cfy_node_ctx *ctx, cfy_error *err)
+{
+    cfy_status st = cfy_node_ctx_init(ctx, rt, node->def, node->id, err);
+    if (st != CFY_OK) return st;
+    for (int i = 0; i < node->n_inputs; i++) {
+        const wf_input *wi = &node->inputs[i];
+        if (wi->def_index >= 0 && wi->constant &&
+            (st = cfy_value_list_push(&ctx->inputs[wi->def_index], cfy_value_retain(wi->constant), err)) != CFY_OK) {
+            cfy_node_ctx_free(ctx);
+            return st;
+        }
+    }
+    return CFY_OK;
+}
+
 /* Run the node's own validate function on its constant inputs (VALIDATE_INPUTS). */
 static cfy_status run_custom_validate(vctx *v, wf_node *node)
 {
@@ -213,15 +228,7 @@ static cfy_status run_custom_validate(vctx *v, wf_node *node)
     cfy_error verr;
     cfy_error_clear(&verr);
     cfy_node_ctx ctx;
-    if (cfy_node_ctx_init(&ctx, v->rt, def, node->id, &verr) != CFY_OK) return oom(v);
-    for (int i = 0; i < node->n_inputs; i++) {
-        wf_input *wi = &node->inputs[i];
-        if (wi->def_index >= 0 && wi->constant &&
-            cfy_value_list_push(&ctx.inputs[wi->def_index], cfy_value_retain(wi->constant), &verr) != CFY_OK) {
-            cfy_node_ctx_free(&ctx);
-            return oom(v);
-        }
-    }
+    if (wf_constants_ctx(v->rt, node, &ctx, &verr) != CFY_OK) return oom(v);
     cfy_status st = def->validate(&ctx);
     cfy_node_ctx_free(&ctx);
     if (st == CFY_OK) return CFY_OK;

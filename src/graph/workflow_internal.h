@@ -144,4 +144,8 @@ cfy_status wf_validate(cfy_runtime *rt, cfy_workflow *wf, cfy_error *err);
 /* Free one file record's strings. */
 void wf_file_free(wf_file *f);
 
+/* A node context holding only the node's constant inputs (what VALIDATE_INPUTS and IS_CHANGED
+ * see; linked inputs read as absent). Free with cfy_node_ctx_free. */
+cfy_status wf_constants_ctx(cfy_runtime *rt, const wf_node *node, cfy_node_ctx *ctx, cfy_error *err);
+
 #endif
