@@ -1,8 +1,9 @@
-/* main.c — the comfyc command line: dispatches to run, validate, convert and nodes. */
+/* main.c — the comfyc command line: dispatches to run, validate, convert, nodes, compare and check. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/regress.h"
 
 static const char usage[] =
     "usage: comfyc <command> [options]\n"
@@ -14,6 +15,8 @@ static const char usage[] =
     "  validate WORKFLOW  check a workflow; prints ComfyUI's {\"error\", \"node_errors\"} JSON\n"
     "  convert UI.json    convert a UI workflow (or a PNG's workflow chunk) to API JSON\n"
     "  nodes [--json]     list the node classes (--json: ComfyUI /object_info shape)\n"
+    "  compare A B        PSNR, SSIM and max abs difference of two images (thresholds -> exit code)\n"
+    "  check SUITE.json   run workflows against golden images; JUnit XML report\n"
     "\n"
     "  comfyc <command> --help   options of one command\n"
     "  comfyc --version          print the version\n"
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 1, argv + 1);
     if (strcmp(cmd, "nodes") == 0) return cmd_nodes(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0) return cmd_check(argc - 1, argv + 1);
     fprintf(stderr, "comfyc: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_INVALID;
 }
