@@ -31,7 +31,8 @@ static void test_preview_hook(void)
     cfy_tensor *im = NULL, *res = NULL;
     CHECK_OK(cfy_tensor_new(CFY_F32, cfy_cpu(), 4, sz, false, &im, NULL));
     float *d = cfy_tensor_f32(im);
-    for (int i = 0; i < 5 * 7 * 3; i++) d[i] = (float)i / 104.0f;
+    for (int i = 0; i < 5 * 7 * 3; i++)
+        d[i] = (float)i / 104.0f;
     if (h) {
         CHECK_ST(h->post_paste(h->user, rt, im, &res, &err), &err);
         CHECK(res == im); /* unchanged: the same tensor, retained */
@@ -40,7 +41,8 @@ static void test_preview_hook(void)
         unsigned char *px = stbi_load(path, &w, &hh, &c, 3);
         CHECK(px && w == 7 && hh == 5);
         if (px)
-            for (int i = 0; i < 5 * 7 * 3; i++) CHECK(px[i] == (unsigned char)(255.0f * d[i]));
+            for (int i = 0; i < 5 * 7 * 3; i++)
+                CHECK(px[i] == (unsigned char)(255.0f * d[i]));
         free(px);
     }
     cfy_tensor_release(res);

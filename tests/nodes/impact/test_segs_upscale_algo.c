@@ -6,6 +6,7 @@
 
 #include "harness.h"
 #include "image/blur.h"
+#include "image/blur_flat.h"
 #include "image/crop.h"
 #include "image/paste.h"
 #include "nodes/impact/segs_upscale_algo.h"
@@ -74,7 +75,8 @@ static cfy_status fake_apply(void *impl, const cfy_unet_call *call, cfy_tensor *
     if (!st) {
         const float *x = cfy_tensor_f32(c);
         float *o = cfy_tensor_f32(*out);
-        for (int64_t i = 0, n = cfy_tensor_numel(c); i < n; i++) o[i] = 0.3f * x[i] + 0.05f;
+        for (int64_t i = 0, n = cfy_tensor_numel(c); i < n; i++)
+            o[i] = 0.3f * x[i] + 0.05f;
     }
     cfy_tensor_release(c);
     return st;
@@ -93,7 +95,8 @@ static cfy_status fake_upscale(void *user, cfy_runtime *rt, const cfy_tensor *im
     float *o = cfy_tensor_f32(*out);
     for (int64_t y = 0; y < 2 * H; y++)
         for (int64_t x = 0; x < 2 * W; x++)
-            for (int c = 0; c < 3; c++) o[(y * 2 * W + x) * 3 + c] = 1.2f * s[((y / 2) * W + x / 2) * 3 + c] - 0.1f;
+            for (int c = 0; c < 3; c++)
+                o[(y * 2 * W + x) * 3 + c] = 1.2f * s[((y / 2) * W + x / 2) * 3 + c] - 0.1f;
     return CFY_OK;
 }
 
@@ -182,7 +185,8 @@ static cfy_tensor *make_mask(int64_t h, int64_t w, float value)
     CHECK_OK(cfy_tensor_new(CFY_F32, cfy_cpu(), 2, sz, true, &t, NULL));
     float *d = cfy_tensor_f32(t);
     for (int64_t y = h / 4; y < h - h / 4; y++)
-        for (int64_t x = w / 4; x < w - w / 4; x++) d[y * w + x] = value;
+        for (int64_t x = w / 4; x < w - w / 4; x++)
+            d[y * w + x] = value;
     return t;
 }
 
@@ -246,7 +250,8 @@ static void test_stage_a_and_empty_segs(void)
     CHECK_ST(cfy_segs_upscale_stage_a(NULL, &f.p, im, &out, &err), &err);
     CHECK_OK(fake_upscale(NULL, NULL, im, &u, NULL));
     float *d = cfy_tensor_f32(u);
-    for (int64_t i = 0; i < cfy_tensor_numel(u); i++) d[i] = d[i] < 0 ? 0 : d[i] > 1 ? 1 : d[i];
+    for (int64_t i = 0; i < cfy_tensor_numel(u); i++)
+        d[i] = d[i] < 0 ? 0 : d[i] > 1 ? 1 : d[i];
     CHECK_ST(cfy_image_resize_pil(NULL, u, 24, 30, CFY_RESAMPLE_BICUBIC, true, &uc, &err), &err);
     CHECK(out && uc && out->sizes[1] == 30 && out->sizes[2] == 24 && same(out, uc));
     cfy_tensor_release(out);
@@ -289,8 +294,10 @@ static void test_skip_keeps_seed_counter(void)
         int outside_same = 1;
         for (int64_t y = 0; y < 48; y++)
             for (int64_t x = 0; x < 64; x++)
-                if (y >= 8 && y < 40 && x >= 16 && x < 48) continue;
-                else if (memcmp(o + (y * 64 + x) * 3, u + (y * 64 + x) * 3, 3 * sizeof(float))) outside_same = 0;
+                if (y >= 8 && y < 40 && x >= 16 && x < 48)
+                    continue;
+                else if (memcmp(o + (y * 64 + x) * 3, u + (y * 64 + x) * 3, 3 * sizeof(float)))
+                    outside_same = 0;
         CHECK(outside_same);
     }
     /* a different seed gives a different refinement */
@@ -330,8 +337,10 @@ static void test_overlap_reads_previous_paste(void)
         const cfy_seg *g = &s->items[i];
         cfy_tensor *crop = NULL, *pm = NULL, *ref = NULL;
         CHECK_ST(cfy_image_crop(NULL, cur, g->crop_region[0], g->crop_region[1], g->crop_region[2], g->crop_region[3],
-                                &crop, &err), &err);
+                                &crop, &err),
+                 &err);
         CHECK_ST(cfy_image_blur_mask(NULL, g->cropped_mask, f.p.feather, &pm, &err), &err);
+        CHECK_ST(cfy_image_blur_flat_fixup(g->cropped_mask, f.p.feather, pm, &err), &err);
         CHECK_ST(cfy_segs_upscale_img2img(NULL, &f.p, crop, g->cropped_mask, f.p.seed + (uint64_t)i, &ref, &err), &err);
         CHECK(ref && ref->sizes[1] == 11 && ref->sizes[2] == 13);
         CHECK_ST(cfy_image_paste(NULL, cur, ref, g->crop_region[0], g->crop_region[1], pm, &err), &err);
@@ -420,7 +429,8 @@ static void expect_fail(fixture *f, const cfy_tensor *im, const cfy_segs *s, cfy
     CHECK(st == code);
     CHECK(strcmp(err.input, input) == 0);
     CHECK(out == NULL);
-    if (st != code || strcmp(err.input, input)) fprintf(stderr, "  got %s input '%s': %s\n", cfy_status_name(st), err.input, err.message);
+    if (st != code || strcmp(err.input, input))
+        fprintf(stderr, "  got %s input '%s': %s\n", cfy_status_name(st), err.input, err.message);
 }
 
 static void test_bad_inputs(void)
@@ -484,6 +494,42 @@ static void test_bad_inputs(void)
     fixture_free(&f);
 }
 
+static int g_sched_calls, g_sched_steps;
+static cfy_status record_sched(void *user, const cfy_model *model, const char *sampler, int steps, cfy_sigmas *out,
+                               cfy_error *err)
+{
+    (void)user;
+    (void)sampler;
+    g_sched_calls++;
+    g_sched_steps = steps;
+    return cfy_scheduler_sigmas(&model->sampling, CFY_SCHED_KARRAS, steps, out, err);
+}
+
+/* SCHEDULER_FUNC: called once per refined segment with floor(steps / denoise), replacing the
+ * named scheduler (an unknown scheduler name is then never looked at). */
+static void test_scheduler_func(void)
+{
+    fixture f;
+    fixture_init(&f);
+    f.p.steps = 3;
+    f.p.denoise = 0.4; /* floor(3 / 0.4) = 7 */
+    f.p.scheduler = "not_used";
+    f.p.scheduler_func = record_sched;
+    cfy_error err = {0};
+    cfy_tensor *im = make_image(16, 16), *out = NULL;
+    cfy_segs *s = make_segs(16, 16);
+    add_seg(s, 0, 0, 8, 8, 1.0f);
+    add_seg(s, 4, 4, 12, 12, 0.0f); /* skipped: no call */
+    add_seg(s, 8, 8, 16, 16, 1.0f);
+    g_sched_calls = 0;
+    CHECK_ST(cfy_segs_upscale(NULL, &f.p, im, s, NULL, &out, &err), &err);
+    CHECK(g_sched_calls == 2 && g_sched_steps == 7);
+    cfy_tensor_release(out);
+    cfy_tensor_release(im);
+    cfy_segs_destroy(s);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     RUN(test_enlarged_size);
@@ -493,5 +539,6 @@ int main(void)
     RUN(test_inpaint_branch);
     RUN(test_hook);
     RUN(test_bad_inputs);
+    RUN(test_scheduler_func);
     return cfy_test_finish();
 }

@@ -26,16 +26,36 @@ static void test_tables(void)
     cfy_error err = {0};
     CHECK_ST(cfy_runtime_create(NULL, &rt, &err), &err);
     if (!rt) return;
-    static const char *const order[] = {"image", "segs", "model", "clip", "vae", "rescale_factor", "resampling_method",
-                                        "supersample", "rounding_modulus", "seed", "steps", "cfg", "sampler_name",
-                                        "scheduler", "positive", "negative", "denoise", "feather", "inpaint_model",
-                                        "noise_mask_feather", "upscale_model_opt", "upscaler_hook_opt",
-                                        "scheduler_func_opt", NULL};
+    static const char *const order[] = {"image",
+                                        "segs",
+                                        "model",
+                                        "clip",
+                                        "vae",
+                                        "rescale_factor",
+                                        "resampling_method",
+                                        "supersample",
+                                        "rounding_modulus",
+                                        "seed",
+                                        "steps",
+                                        "cfg",
+                                        "sampler_name",
+                                        "scheduler",
+                                        "positive",
+                                        "negative",
+                                        "denoise",
+                                        "feather",
+                                        "inpaint_model",
+                                        "noise_mask_feather",
+                                        "upscale_model_opt",
+                                        "upscaler_hook_opt",
+                                        "scheduler_func_opt",
+                                        NULL};
     const cfy_node_def *d = cfy_registry_find(cfy_runtime_registry(rt), "SEGSUpscaler");
     const cfy_node_def *dp = cfy_registry_find(cfy_runtime_registry(rt), "SEGSUpscalerPipe");
     CHECK(d && dp);
     if (!d || !dp) goto out;
-    for (int i = 0; order[i]; i++) CHECK(d->inputs[i].name && strcmp(d->inputs[i].name, order[i]) == 0);
+    for (int i = 0; order[i]; i++)
+        CHECK(d->inputs[i].name && strcmp(d->inputs[i].name, order[i]) == 0);
     CHECK(cfy_node_def_output_count(d) == 1 && strcmp(d->outputs[0].type, "IMAGE") == 0);
     CHECK(strcmp(d->category, "ImpactPack/Upscale") == 0);
     for (int k = 0; k < 2; k++) {
@@ -61,13 +81,14 @@ static void test_tables(void)
         char **list = NULL;
         CHECK(sc && sc->combo_fn && sc->combo_fn(rt, &list, &err) == CFY_OK);
         int cnt = 0;
-        while (list && list[cnt]) cnt++;
+        while (list && list[cnt])
+            cnt++;
         CHECK(cnt >= 5 && strcmp(list[0], "simple") == 0 && strcmp(list[cnt - 1], "GITS[coeff=1.2]") == 0 &&
               strcmp(list[cnt - 4], "AYS SDXL") == 0);
         cfy_strlist_free(list);
-        for (const char *o = "upscale_model_opt"; o; o = strcmp(o, "upscale_model_opt") == 0 ? "upscaler_hook_opt"
-                                                    : strcmp(o, "upscaler_hook_opt") == 0   ? "scheduler_func_opt"
-                                                                                            : NULL) {
+        for (const char *o = "upscale_model_opt"; o; o = strcmp(o, "upscale_model_opt") == 0   ? "upscaler_hook_opt"
+                                                         : strcmp(o, "upscaler_hook_opt") == 0 ? "scheduler_func_opt"
+                                                                                               : NULL) {
             const cfy_input_def *in = cfy_node_def_input(n, o);
             CHECK(in && (in->flags & CFY_IN_OPTIONAL));
         }
@@ -96,7 +117,8 @@ static void put(inputs *in, const char *name, cfy_value *v)
 
 static void inputs_free(inputs *in)
 {
-    for (int i = 0; i < in->n; i++) cfy_value_release(in->v[i]);
+    for (int i = 0; i < in->n; i++)
+        cfy_value_release(in->v[i]);
 }
 
 static cfy_value *image(int64_t b, int64_t h, int64_t w)

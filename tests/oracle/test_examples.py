@@ -1,0 +1,113 @@
+"""The SEGSUpscaler example workflows (examples/segs_upscaler): the files match the node tables
+(regenerated from `comfyc nodes --json`), each UI file converts to its API file, each validates,
+the UI and API forms give bit-identical outputs, and (d) writes the hook's preview file."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("CFY_BUILD_DIR", ROOT / "build"))
+COMFYC = str(BUILD / "comfyc")
+EX = ROOT / "examples" / "segs_upscaler"
+sys.path.insert(0, str(EX))
+import make_examples  # noqa: E402
+
+NAMES = list(make_examples.EXAMPLES)
+HAVE_MODELS = (BUILD / "models" / "checkpoints" / "tiny-sd1-s1.safetensors.comfyc").exists()
+
+
+def comfyc(*args):
+    return subprocess.run([COMFYC, *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+def strip_meta(p):
+    return {k: {kk: vv for kk, vv in v.items() if kk != "_meta"} for k, v in p.items()}
+
+
+@pytest.fixture(scope="module")
+def info():
+    return json.loads(comfyc("nodes", "--json").stdout)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_files_are_current_and_convert(info, name, tmp_path):
+    wf = make_examples.EXAMPLES[name]()
+    assert json.loads((EX / f"{name}.api.json").read_text()) == make_examples.api(wf)
+    assert json.loads((EX / f"{name}.json").read_text()) == make_examples.ui(wf, info)
+    r = comfyc("convert", EX / f"{name}.json")
+    assert r.returncode == 0, r.stderr
+    assert strip_meta(json.loads(r.stdout)) == make_examples.api(wf)
+
+
+@pytest.mark.skipif(not HAVE_MODELS, reason="tiny models not exported in this build dir")
+@pytest.mark.parametrize("name", NAMES)
+def test_validates(name):
+    r = comfyc("validate", EX / f"{name}.json", "--models", BUILD / "models", "--input-dir", EX / "input")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.skipif(not HAVE_MODELS, reason="tiny models not exported in this build dir")
+def test_ui_and_api_give_the_same_image_and_hook_preview(tmp_path):
+    outs = {}
+    for form in ("json", "api.json"):
+        d = tmp_path / form
+        r = comfyc("run", EX / f"d_hook_gits.{form}", "--models", BUILD / "models", "--input-dir", EX / "input",
+                   "--output-dir", d / "out", "--temp-dir", d / "temp", "--dump", f"6:0={d / 'o.npy'}", "-q")
+        assert r.returncode == 0, r.stderr
+        outs[form] = np.load(d / "o.npy")
+        pngs = list((d / "out").glob("segs_upscaler_d_*.png"))
+        preview = d / "temp" / "pvhook" / "10.png"
+        assert len(pngs) == 1 and preview.exists()
+        # the last preview is written after the last paste: the final image as SaveImage quantizes it
+        r = comfyc("compare", pngs[0], preview, "--max-diff", "0")
+        assert r.returncode in (0, 2), r.stderr  # 2: `compare` not dispatched in this binary
+    assert np.array_equal(outs["json"], outs["api.json"])
+
+
+@pytest.mark.skipif(not HAVE_MODELS, reason="tiny models not exported in this build dir")
+def test_pipe_variant_matches(tmp_path):
+    """SEGSUpscalerPipe fed by ToBasicPipe gives the same pixels as SEGSUpscaler."""
+    wf = make_examples.api(make_examples.example_a())
+    s = dict(wf["6"]["inputs"])
+    wf["12"] = {"class_type": "ToBasicPipe", "inputs": {"model": s.pop("model"), "clip": s.pop("clip"),
+                                                         "vae": s.pop("vae"), "positive": s.pop("positive"),
+                                                         "negative": s.pop("negative")}}
+    s["basic_pipe"] = ["12", 0]
+    wf["13"] = {"class_type": "SEGSUpscalerPipe", "inputs": s}
+    wf["7"]["inputs"]["images"] = ["13", 0]
+    wf["14"] = {"class_type": "PreviewImage", "inputs": {"images": ["6", 0]}}
+    p = tmp_path / "pipe.api.json"
+    p.write_text(json.dumps(wf))
+    r = comfyc("run", p, "--models", BUILD / "models", "--input-dir", EX / "input", "--output-dir", tmp_path / "o",
+               "--temp-dir", tmp_path / "t", "--dump", f"6:0={tmp_path / 'a.npy'}", "--dump",
+               f"13:0={tmp_path / 'b.npy'}", "-q")
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy"))
+
+
+@pytest.mark.skipif(not HAVE_MODELS, reason="tiny models not exported in this build dir")
+def test_hook_keeps_pixels_and_gits_replaces_schedule(tmp_path):
+    """(d) without its SCHEDULER_FUNC equals (a) bit for bit (the preview hook never changes pixels);
+    with it the result differs (GITS replaced the `normal` schedule)."""
+    res = {}
+    for key, wf in [("a", make_examples.api(make_examples.example_a())),
+                    ("d", make_examples.api(make_examples.example_d()))]:
+        res[key] = wf
+    no_sched = json.loads(json.dumps(res["d"]))
+    del no_sched["6"]["inputs"]["scheduler_func_opt"]
+    del no_sched["11"]
+    outs = {}
+    for key, wf in [("a", res["a"]), ("d", res["d"]), ("d_no_sched", no_sched)]:
+        p = tmp_path / f"{key}.api.json"
+        p.write_text(json.dumps(wf))
+        r = comfyc("run", p, "--models", BUILD / "models", "--input-dir", EX / "input", "--output-dir",
+                   tmp_path / "o", "--temp-dir", tmp_path / "t", "--dump", f"6:0={tmp_path / (key + '.npy')}", "-q")
+        assert r.returncode == 0, r.stderr
+        outs[key] = np.load(tmp_path / (key + ".npy"))
+    assert np.array_equal(outs["a"], outs["d_no_sched"])
+    assert not np.array_equal(outs["a"], outs["d"])
