@@ -14,10 +14,13 @@ typedef struct axis_taps {
     float *w;     /* [m * n_taps] */
 } axis_taps;
 
+/* Free and clear (taps_make's failure path and its caller may both call this). */
 static void taps_free(axis_taps *t)
 {
     free(t->idx);
     free(t->w);
+    t->idx = NULL;
+    t->w = NULL;
 }
 
 static float cubic1(float x, float A) { return ((A + 2) * x - (A + 3)) * x * x + 1; }

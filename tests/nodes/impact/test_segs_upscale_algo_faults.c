@@ -358,16 +358,10 @@ static void test_every_allocation_failure(void)
     every_allocation_failure();
 }
 
-/* With InpaintModelConditioning: its mask resize runs cfy_image_interpolate, whose failure path frees
- * its tap tables twice (taps_make frees on failure without clearing the pointers, then the caller
- * frees again) — a double free in src/image/interpolate.c. Enabled with CFY_FAULT_INPAINT=1 once that
- * is fixed. */
+/* With InpaintModelConditioning: its mask resize runs cfy_image_interpolate (whose failure path
+ * once freed its tap tables twice). */
 static void test_every_allocation_failure_inpaint(void)
 {
-    if (!getenv("CFY_FAULT_INPAINT")) {
-        fprintf(stderr, "  (skipped: set CFY_FAULT_INPAINT=1; blocked by a double free in interpolate.c)\n");
-        return;
-    }
     g_inpaint = true;
     every_allocation_failure();
 }
