@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "image/blur.h"
-#include "image/blur_flat.h"
 #include "image/crop.h"
 #include "image/interpolate.h"
 #include "image/paste.h"
@@ -255,7 +254,6 @@ cfy_status cfy_segs_upscale_img2img(cfy_runtime *rt, const cfy_segs_upscale_para
         st = cfy_tensor_contiguous(crop, &img, err);
     /* 2. noise mask blurred with its own feather, at the crop size, channel axis dropped */
     if (!st) st = cfy_image_blur_mask(rt, noise_mask, p->noise_mask_feather, &nm4, err);
-    if (!st) st = cfy_image_blur_flat_fixup(noise_mask, p->noise_mask_feather, nm4, err);
     if (!st) {
         int64_t sz[3] = {nm4->sizes[0], nm4->sizes[1], nm4->sizes[2]};
         st = cfy_tensor_reshape(nm4, 3, sz, &nm, err);
@@ -470,7 +468,6 @@ cfy_status cfy_segs_upscale(cfy_runtime *rt, const cfy_segs_upscale_params *p, c
         if ((st = cfy_image_crop(rt, cur, x1, y1, x2, y2, &crop, err)) != CFY_OK) goto done;
         if ((st = cfy_tensor_to(s->cropped_mask, cfy_cpu(), &mask, err)) != CFY_OK) goto done; /* host copy */
         if ((st = cfy_image_blur_mask(rt, mask, p->feather, &pmask, err)) != CFY_OK) goto done;
-        if ((st = cfy_image_blur_flat_fixup(mask, p->feather, pmask, err)) != CFY_OK) goto done;
         if (mask_all_zero(mask)) {
             info.skipped = true;
             logf_(p, 2,

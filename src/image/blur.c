@@ -6,6 +6,7 @@
 
 #include "core/device_mem.h"
 #include "image/blur.h"
+#include "image/blur_flat.h"
 #include "image/blur_cuda.h"
 #include "image/image_check.h"
 
@@ -114,6 +115,8 @@ cfy_status cfy_image_blur_mask(cfy_runtime *rt, const cfy_tensor *mask, int64_t 
                 float *d = cfy_tensor_data(o);
                 for (int64_t bi = 0; bi < B; bi++) blur_plane(s + bi * h * w, d + bi * h * w, h, w, g, k, tmp);
                 free(tmp);
+                /* windows that are all 1.0 get torchvision's exact float32 value (blur_flat.h) */
+                st = cfy_image_blur_flat_fixup(c, feather, o, err);
             }
         }
     }

@@ -8,8 +8,8 @@
  * exactly 1.0, so that one ulp decides whether the inside of a SEGSUpscaler segment is denoised
  * at the first step (spec segs-upscaler.md §2.6, sampling.md §6.3).
  *
- * Additive helper owned by the SEGSUpscaler work (issue 6); the natural home is inside
- * cfy_image_blur_mask (src/image/blur.c), after which this file can go. */
+ * Internal to cfy_image_blur_mask (src/image/blur.c), which applies it on the CPU path; callers
+ * use cfy_image_blur_mask only. */
 #ifndef CFY_IMAGE_BLUR_FLAT_H
 #define CFY_IMAGE_BLUR_FLAT_H
 
