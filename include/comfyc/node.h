@@ -179,6 +179,11 @@ CFY_API bool cfy_node_interrupted(cfy_node_ctx *ctx);
 CFY_API const char *cfy_node_prompt_json(const cfy_node_ctx *ctx);
 CFY_API const char *cfy_node_workflow_json(const cfy_node_ctx *ctx);
 
+/* Add one JSON value (json_text, e.g. "{\"seed\": 5}") to the array `key` of this node's entry in
+ * the run report (`--report`): per-item details of a long node, such as SEGSUpscaler's segments.
+ * Best effort: malformed text or no memory drops the item, never the run. Both strings borrowed. */
+CFY_API void cfy_node_report_item(cfy_node_ctx *ctx, const char *key, const char *json_text);
+
 /* Output nodes report files they wrote ("output" or "temp" folder type) for the run report. */
 CFY_API void cfy_node_report_file(cfy_node_ctx *ctx, const char *filename, const char *subfolder,
                                   const char *folder_type);

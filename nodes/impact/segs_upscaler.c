@@ -104,6 +104,13 @@ static void on_segment(void *user, const cfy_su_segment_info *s)
             cfy_node_id(ctx), s->index + 1, s->count, (long long)s->region[0], (long long)s->region[1],
             (long long)s->region[2], (long long)s->region[3], (unsigned long long)s->seed,
             s->skipped ? "skipped (empty mask)" : "refined", s->seconds);
+    char item[256];
+    snprintf(item, sizeof item,
+             "{\"index\": %d, \"crop_region\": [%lld, %lld, %lld, %lld], \"seed\": %llu, \"skipped\": %s, "
+             "\"seconds\": %.6f}",
+             s->index, (long long)s->region[0], (long long)s->region[1], (long long)s->region[2],
+             (long long)s->region[3], (unsigned long long)s->seed, s->skipped ? "true" : "false", s->seconds);
+    cfy_node_report_item(ctx, "segments", item);
     cfy_node_progress(ctx, s->index + 1, s->count);
 }
 

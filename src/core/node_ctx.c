@@ -255,6 +255,11 @@ bool cfy_node_interrupted(cfy_node_ctx *ctx) { return cfy_runtime_interrupted(ct
 const char *cfy_node_prompt_json(const cfy_node_ctx *ctx) { return ctx->prompt_json; }
 const char *cfy_node_workflow_json(const cfy_node_ctx *ctx) { return ctx->workflow_json; }
 
+void cfy_node_report_item(cfy_node_ctx *ctx, const char *key, const char *json_text)
+{
+    if (ctx->report_item && key && json_text) ctx->report_item(ctx->report_user, ctx->node_id, key, json_text);
+}
+
 void cfy_node_report_file(cfy_node_ctx *ctx, const char *filename, const char *subfolder, const char *folder_type)
 {
     if (ctx->report_file) ctx->report_file(ctx->report_user, ctx->node_id, filename, subfolder, folder_type);

@@ -20,6 +20,8 @@ void cfy_value_list_clear(cfy_value_list *l);
 typedef void (*cfy_report_file_fn)(void *user, const char *node_id, const char *filename, const char *subfolder,
                                    const char *folder_type);
 
+typedef void (*cfy_report_item_fn)(void *user, const char *node_id, const char *key, const char *json_text);
+
 struct cfy_node_ctx {
     cfy_runtime *rt;
     const cfy_node_def *def;
@@ -31,6 +33,7 @@ struct cfy_node_ctx {
     const char *prompt_json;        /* borrowed, may be NULL */
     const char *workflow_json;      /* borrowed, may be NULL */
     cfy_report_file_fn report_file; /* may be NULL */
+    cfy_report_item_fn report_item; /* may be NULL */
     void *report_user;
 };
 

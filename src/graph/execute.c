@@ -107,8 +107,28 @@ typedef struct run_state {
     cfy_workflow *wf;
     char *prompt_text; /* owned: Python-style validated prompt (SaveImage's `prompt` chunk), made on first use */
     int first_file;    /* index in wf->files of the running node's first file */
+    wf_node *current;  /* the running node (its report items) */
     cfy_error *err;
 } run_state;
+
+static void report_item(void *user, const char *node_id, const char *key, const char *json_text)
+{
+    run_state *rs = user;
+    wf_node *n = rs->current;
+    (void)node_id;
+    cJSON *item = n ? cJSON_Parse(json_text) : NULL;
+    if (!item) return; /* best effort: the report loses one item */
+    if (!n->report && !(n->report = cJSON_CreateObject())) {
+        cJSON_Delete(item);
+        return;
+    }
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(n->report, key);
+    if (!arr && !(arr = cJSON_AddArrayToObject(n->report, key))) {
+        cJSON_Delete(item);
+        return;
+    }
+    cJSON_AddItemToArray(arr, item);
+}
 
 static void report_file(void *user, const char *node_id, const char *filename, const char *subfolder,
                         const char *folder_type)
@@ -227,6 +247,7 @@ static cfy_status exec_node(run_state *rs, wf_node *n)
         }
         if (wants_hidden(def, "EXTRA_PNGINFO")) ctx.workflow_json = cfy_workflow_ui_json(rs->wf);
         ctx.report_file = report_file;
+        ctx.report_item = report_item;
         ctx.report_user = rs;
         for (int i = 0; i < n_in && st == CFY_OK; i++) {
             const cfy_value_list *l = lists[i];
@@ -324,11 +345,13 @@ cfy_status cfy_workflow_run(cfy_runtime *rt, cfy_workflow *wf, cfy_run_stats *st
     for (int k = 0; k < wf->n_order && st == CFY_OK; k++)
         st = node_signature(rt, wf, &wf->nodes[wf->order[k]], nonce, err);
     if (st == CFY_OK) exec_cache_keep_only(rt, wf->nodes, wf->n_nodes);
-    run_state rs = {rt, wf, NULL, 0, err};
+    run_state rs = {rt, wf, NULL, 0, NULL, err};
     int total = wf->n_order;
     for (int k = 0; k < wf->n_order && st == CFY_OK; k++) {
         wf_node *n = &wf->nodes[wf->order[k]];
         const exec_entry *hit = exec_cache_find(rt, n->sig);
+        cJSON_Delete(n->report); /* details belong to the run that executed the node */
+        n->report = NULL;
         if (hit) {
             n->run_status = WF_RUN_CACHED;
             n->items = hit->n_outputs > 0 ? hit->outputs[0].n : 1;
@@ -348,7 +371,9 @@ cfy_status cfy_workflow_run(cfy_runtime *rt, cfy_workflow *wf, cfy_run_stats *st
         cfy_log(rt, 2, "[%d/%d] node %s (%s)", k + 1, total, n->id, n->def->class_type);
         double t = now_s();
         rs.first_file = wf->n_files;
+        rs.current = n;
         st = exec_node(&rs, n);
+        rs.current = NULL;
         n->seconds = now_s() - t;
         if (st == CFY_OK) {
             n->run_status = WF_RUN_EXECUTED;
@@ -418,6 +443,8 @@ char *cfy_workflow_report_json(cfy_runtime *rt, const cfy_workflow *wf)
         cJSON_AddNumberToObject(o, "seconds", n->run_status == WF_RUN_CACHED ? 0.0 : n->seconds);
         if (n->run_status == WF_RUN_EXECUTED || n->run_status == WF_RUN_CACHED)
             cJSON_AddNumberToObject(o, "items", n->items);
+        for (const cJSON *d = n->report ? n->report->child : NULL; d; d = d->next)
+            cJSON_AddItemToObject(o, d->string, cJSON_Duplicate(d, 1));
         cJSON_AddItemToArray(nodes, o);
     }
     cJSON *files = cJSON_AddArrayToObject(r, "files");

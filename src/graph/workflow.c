@@ -51,6 +51,7 @@ void wf_clear_table(cfy_workflow *wf)
             cfy_value_release(n->inputs[k].constant);
         free(n->inputs);
         cJSON_Delete(n->errors);
+        cJSON_Delete(n->report);
     }
     free(wf->nodes);
     free(wf->id_index);

@@ -42,6 +42,7 @@ typedef struct wf_node {
     bool in_exec;          /* part of the set to execute */
     bool has_sig;
     uint64_t sig[2]; /* output-cache key of the last run */
+    cJSON *report;   /* owned or NULL: {key: [items]} the node added with cfy_node_report_item */
     /* last run */
     int run_status; /* WF_RUN_* */
     double seconds;

@@ -111,3 +111,28 @@ def test_hook_keeps_pixels_and_gits_replaces_schedule(tmp_path):
         outs[key] = np.load(tmp_path / (key + ".npy"))
     assert np.array_equal(outs["a"], outs["d_no_sched"])
     assert not np.array_equal(outs["a"], outs["d"])
+
+
+@pytest.mark.skipif(not HAVE_MODELS, reason="tiny models not exported in this build dir")
+def test_report_lists_each_segment(tmp_path):
+    """--report carries one entry per segment: crop region (from the oracle's tiling and its
+    swapped-factor scale match), seed + index, skipped flag and time."""
+    from PIL import Image
+    sys.path.insert(0, str(ROOT / "tests" / "oracle"))
+    import segs_oracle as so
+    api = json.loads((EX / "a_tiled_upscale.api.json").read_text())
+    tile, up = api["5"]["inputs"], api["6"]["inputs"]
+    W, H = Image.open(EX / "input" / api["4"]["inputs"]["image"]).size
+    shape, segs = so.make_tile_segs(H, W, tile["bbox_size"], tile["crop_factor"], tile["min_overlap"])
+    f = up["rescale_factor"]
+    segs = so.segs_scale_match(shape, segs, int(H * f), int(W * f))
+    report = tmp_path / "report.json"
+    r = comfyc("run", EX / "a_tiled_upscale.api.json", "--models", BUILD / "models", "--input-dir", EX / "input",
+               "--output-dir", tmp_path / "out", "--report", report, "-q")
+    assert r.returncode == 0, r.stderr
+    node = next(n for n in json.loads(report.read_text())["nodes"] if n["id"] == "6")
+    got = node["segments"]
+    assert [s["index"] for s in got] == list(range(len(segs)))
+    assert [s["crop_region"] for s in got] == [list(s.crop) for s in segs]
+    assert [s["seed"] for s in got] == [up["seed"] + i for i in range(len(segs))]
+    assert all(s["skipped"] is False and s["seconds"] >= 0 for s in got)
