@@ -6,29 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_timing.h"
 #include "sampling/noise.h"
 #include "sampling/rng.h"
 #include "sampling/samplers.h"
 #include "sampling/schedulers.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void report(const char *what, double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp_d);
-    printf("%-52s best %9.3f ms   median %9.3f ms\n", what, t[0], t[n / 2]);
-}
 
 static cfy_status trivial(void *user, const float *x, float sigma, float *d, float *u, cfy_error *err)
 {
@@ -51,25 +33,25 @@ int main(int argc, char **argv)
             for (int r = 0; r < reps; r++) {
                 cfy_rng g;
                 cfy_rng_seed(&g, (uint64_t)r);
-                double a = now_ms();
+                double a = bench_now_ms();
                 cfy_rng_randn(&g, buf, sizes[s], v ? CFY_RANDN_AVX2 : CFY_RANDN_SCALAR);
-                t[r] = now_ms() - a;
+                t[r] = bench_now_ms() - a;
             }
             char what[96];
             snprintf(what, sizeof what, "randn %lld values (%s)", (long long)sizes[s], v ? "avx2 variant" : "scalar variant");
-            report(what, t, reps);
+            bench_report_ms(what, t, reps);
         }
         for (int r = 0; r < reps; r++) {
             cfy_brownian_tree bt;
-            double a = now_ms();
+            double a = bench_now_ms();
             if (cfy_brownian_tree_init(&bt, 0.0292, 14.6146, 42, sizes[s], CFY_RANDN_AVX2, NULL) != CFY_OK) return 1;
             if (cfy_brownian_tree_noise(&bt, 1.749418f, 0.914073f, buf, NULL) != CFY_OK) return 1;
-            t[r] = now_ms() - a;
+            t[r] = bench_now_ms() - a;
             cfy_brownian_tree_free(&bt);
         }
         char what[96];
         snprintf(what, sizeof what, "Brownian tree init + 1 query, %lld values", (long long)sizes[s]);
-        report(what, t, reps);
+        bench_report_ms(what, t, reps);
         static const char *const names[] = {"euler", "dpmpp_2m", "dpmpp_2m_sde", "uni_pc", NULL};
         for (int q = 0; names[q]; q++) {
             for (int r = 0; r < reps; r++) {
@@ -80,14 +62,14 @@ int main(int argc, char **argv)
                 if (cfy_noise_sampler_init_brownian(&ns, 0.0292, 14.6146, 1, sizes[s], CFY_RANDN_AVX2, NULL) != CFY_OK)
                     return 1;
                 cfy_sampler_run run = {sizes[s], sig.v, sig.n, trivial, &sizes[s], &ns, NULL, NULL, NULL, NULL, NULL};
-                double a = now_ms();
+                double a = bench_now_ms();
                 if (cfy_sampler_execute(cfy_sampler_find(names[q]), &run, buf, NULL) != CFY_OK) return 1;
-                t[r] = (now_ms() - a) / 20.0;
+                t[r] = (bench_now_ms() - a) / 20.0;
                 cfy_noise_sampler_free(&ns);
                 cfy_sigmas_free(&sig);
             }
             snprintf(what, sizeof what, "%s per step (20 steps), %lld values", names[q], (long long)sizes[s]);
-            report(what, t, reps);
+            bench_report_ms(what, t, reps);
         }
     }
     free(buf);

@@ -12,7 +12,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target comfyc_cli
 
 echo "== tiny models (AOTInductor compile for CPU; a few minutes the first time, then reused)" >&2
-PYTHONPATH=tools/comfyc-export python3 -m comfyc_export --tiny-random 1 --models build/models
+PYTHONPATH=tools/comfyc-export python3 -m comfyc_export --tiny-random 1 --models build/models --what checkpoint,vae,upscale
 
 echo "== run examples/segs_upscaler/a_tiled_upscale.json" >&2
 mkdir -p demo-output

@@ -168,8 +168,11 @@ CFY_API cfy_status cfy_node_fail(cfy_node_ctx *ctx, cfy_status code, const char 
  * class are already filled; after a library call fails, just `return st`. */
 CFY_API cfy_error *cfy_node_err(cfy_node_ctx *ctx);
 
-/* Progress of a long node (sampler steps, segments): `done` of `total`. */
+/* Progress of a long node: `done` of `total`, on the node's unnamed bar (label ""). */
 CFY_API void cfy_node_progress(cfy_node_ctx *ctx, int64_t done, int64_t total);
+/* The same on a named bar, for nodes that report more than one thing: label "steps" for sampler
+ * steps, "segments" for segments (see cfy_progress_fn). label borrowed; NULL means "". */
+CFY_API void cfy_node_progress_label(cfy_node_ctx *ctx, const char *label, int64_t done, int64_t total);
 /* True once the run was interrupted (Ctrl-C, cfy_runtime_interrupt); long nodes check it
  * between steps and return CFY_EINTERRUPTED. */
 CFY_API bool cfy_node_interrupted(cfy_node_ctx *ctx);

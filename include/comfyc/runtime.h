@@ -17,9 +17,11 @@
 extern "C" {
 #endif
 
-/* Progress callback: `what` is a short label ("node 5 KSampler", "segment 3/8"). */
-typedef void (*cfy_progress_fn)(void *user, const char *node_id, const char *class_type, int64_t done,
-                                int64_t total);
+/* Progress callback: `done` of `total` units of one bar of node `node_id` (class_type). `label`
+ * (never NULL) names what the bar counts, so a node can run several: "steps" (sampler steps),
+ * "segments" (SEGSUpscaler's segments), or "" for a node's single unnamed bar. */
+typedef void (*cfy_progress_fn)(void *user, const char *node_id, const char *class_type, const char *label,
+                                int64_t done, int64_t total);
 /* Log callback: level 0 error, 1 warning, 2 info, 3 debug. */
 typedef void (*cfy_log_fn)(void *user, int level, const char *message);
 

@@ -235,7 +235,7 @@ static cfy_status basic_guider_run(cfy_node_ctx *ctx) { return guider_run(ctx, f
 
 static void on_step(void *user, int step, int total, const float *x, const float *denoised)
 {
-    cfy_node_progress((cfy_node_ctx *)user, step + 1, total);
+    cfy_node_progress_label((cfy_node_ctx *)user, "steps", step + 1, total);
 }
 
 static bool on_interrupt(void *user) { return cfy_node_interrupted((cfy_node_ctx *)user); }

@@ -2,9 +2,9 @@
  * the working image after each paste as a preview file (spec segs-upscaler.md §7.1).
  *
  * Headless equivalent of the Impact Pack's UI preview: the image goes to
- * <temp_dir>/pvhook/<node id>.png (overwritten after every paste) and a log line names it. The
- * Impact Pack writes WebP with the `quality` input; comfyc has no WebP encoder, so the file is a
- * PNG and `quality` is accepted but has no effect. Pixels are never modified. */
+ * <temp_dir>/pvhook/<node id>.webp (lossy WebP with the `quality` input, as Pillow's
+ * save(path, quality=q); overwritten atomically after every paste) and a log line names it.
+ * Pixels are never modified. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +12,15 @@
 #include "comfyc/comfyc.h"
 #include "comfyc/hooks.h"
 #include "core/fsutil.h"
-#include "core/png_text.h"
+#include "core/webp_write.h"
 #include "image/convert.h"
 
 typedef struct preview_hook {
     char node_id[64];
-    int64_t quality; /* WebP quality in the Impact Pack; unused for PNG */
+    int64_t quality; /* WebP quality 20..100 */
 } preview_hook;
 
-/* post_paste: write image[0] as uint8 (tensor2pil rule) to the temp folder, return the image. */
+/* post_paste: write image[0] as uint8 (tensor2pil rule) to the temp folder as WebP, return the image. */
 static cfy_status preview_post_paste(void *user, cfy_runtime *rt, const cfy_tensor *image, cfy_tensor **out,
                                      cfy_error *err)
 {
@@ -33,7 +33,7 @@ static cfy_status preview_post_paste(void *user, cfy_runtime *rt, const cfy_tens
     cfy_tensor *first = NULL, *cpu = NULL, *q = NULL;
     char rel[128], *dir = NULL, *path = NULL;
     const char *temp = rt ? cfy_runtime_opts(rt)->temp_dir : "temp";
-    snprintf(rel, sizeof rel, "pvhook/%s.png", h->node_id);
+    snprintf(rel, sizeof rel, "pvhook/%s.webp", h->node_id);
     cfy_status st = cfy_tensor_narrow(image, 0, 0, 1, &first, err);
     if (!st) st = cfy_tensor_to(first, cfy_cpu(), &cpu, err);
     if (!st) st = cfy_image_to_u8(rt, cpu, &q, err);
@@ -41,10 +41,10 @@ static cfy_status preview_post_paste(void *user, cfy_runtime *rt, const cfy_tens
     if (!st) st = cfy_mkdirs(dir, err);
     if (!st) st = cfy_path_join_inside(temp, rel, &path, err);
     if (!st)
-        st = cfy_png_write(path, cfy_tensor_data(q), (int)q->sizes[2], (int)q->sizes[1], (int)q->sizes[3], NULL, 0, 1,
-                           err);
+        st = cfy_webp_write(path, cfy_tensor_data(q), (int)q->sizes[2], (int)q->sizes[1], (int)q->sizes[3],
+                            (float)h->quality, err);
     if (!st && rt)
-        cfy_log(rt, 2, "impact-preview: node %s item {filename: %s.png, subfolder: pvhook, type: temp} -> %s",
+        cfy_log(rt, 2, "impact-preview: node %s item {filename: %s.webp, subfolder: pvhook, type: temp} -> %s",
                 h->node_id, h->node_id, path);
     cfy_tensor_release(first);
     cfy_tensor_release(cpu);

@@ -88,22 +88,25 @@ static cfy_status mask_to_segs_run(cfy_node_ctx *ctx)
     if ((st = cfy_node_in_int(ctx, "drop_size", &drop_size)) != CFY_OK) return st;
     if (cfy_node_in(ctx, "contour_fill") && (st = cfy_node_in_bool(ctx, "contour_fill", &contour_fill)) != CFY_OK)
         return st;
-    /* make_2d_mask: leading axes of size 1 are dropped; a real batch stays [B,H,W] */
+    /* make_2d_mask: [1,1,H,W] -> [H,W], [1,B,H,W] -> [B,H,W] (squeeze(0) twice), [1,H,W] -> [H,W];
+     * a real batch stays [B,H,W] */
     cfy_tensor *m = NULL;
-    int64_t sizes[2];
-    if (mask->ndim == 4 && mask->sizes[0] == 1 && mask->sizes[1] == 1) {
-        sizes[0] = mask->sizes[2];
-        sizes[1] = mask->sizes[3];
+    int64_t sizes[3];
+    int nd = 0;
+    if (mask->ndim == 4 && mask->sizes[0] == 1) {
+        if (mask->sizes[1] != 1) sizes[nd++] = mask->sizes[1];
+        sizes[nd++] = mask->sizes[2];
+        sizes[nd++] = mask->sizes[3];
     } else if (mask->ndim == 3 && mask->sizes[0] == 1) {
-        sizes[0] = mask->sizes[1];
-        sizes[1] = mask->sizes[2];
+        sizes[nd++] = mask->sizes[1];
+        sizes[nd++] = mask->sizes[2];
     } else if (mask->ndim != 2 && mask->ndim != 3) {
         return cfy_node_fail(ctx, CFY_EINVAL, "mask", "expected a MASK [B,H,W] or [H,W], got %d dims", mask->ndim);
     }
-    if (mask->ndim == 4 || (mask->ndim == 3 && mask->sizes[0] == 1)) {
+    if (nd) {
         cfy_tensor *c = NULL;
         if ((st = cfy_tensor_contiguous(mask, &c, cfy_node_err(ctx))) != CFY_OK) return st;
-        st = cfy_tensor_reshape(c, 2, sizes, &m, cfy_node_err(ctx));
+        st = cfy_tensor_reshape(c, nd, sizes, &m, cfy_node_err(ctx));
         cfy_tensor_release(c);
         if (st != CFY_OK) return st;
     } else {

@@ -95,7 +95,8 @@ static cfy_status sched_call(void *user, const cfy_model *model, const char *sam
     return st;
 }
 
-/* Observers: one progress call per segment and per sampler step, a log line per segment. */
+/* Observers: a log line per segment, and two progress bars: "segments" (one tick per segment)
+ * and "steps" (each segment's sampler steps, as KSampler's bar). */
 static void on_segment(void *user, const cfy_su_segment_info *s)
 {
     cfy_node_ctx *ctx = user;
@@ -111,14 +112,14 @@ static void on_segment(void *user, const cfy_su_segment_info *s)
              s->index, (long long)s->region[0], (long long)s->region[1], (long long)s->region[2],
              (long long)s->region[3], (unsigned long long)s->seed, s->skipped ? "true" : "false", s->seconds);
     cfy_node_report_item(ctx, "segments", item);
-    cfy_node_progress(ctx, s->index + 1, s->count);
+    cfy_node_progress_label(ctx, "segments", s->index + 1, s->count);
 }
 
 static void on_step(void *user, int step, int total, const float *x, const float *denoised)
 {
     (void)x;
     (void)denoised;
-    cfy_node_progress(user, step + 1, total);
+    cfy_node_progress_label(user, "steps", step + 1, total);
 }
 
 static bool on_interrupt(void *user)

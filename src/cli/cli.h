@@ -20,6 +20,9 @@ typedef struct cli_common {
     const char *plugins[CLI_MAX_PLUGINS];
     int n_plugins;
     int verbosity; /* 0 quiet, 1 normal, 2 verbose */
+    /* progress printer state: the bar drawn last (node id + label) and whether its line is open */
+    char bar_key[192];
+    bool bar_open;
 } cli_common;
 
 void cli_common_init(cli_common *c);

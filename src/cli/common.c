@@ -119,25 +119,41 @@ int cli_common_option(cli_common *c, int argc, char **argv, int *i)
 
 static void log_to_stderr(void *user, int level, const char *message)
 {
-    const cli_common *c = user;
+    cli_common *c = user;
     int max = c->verbosity == 0 ? 1 : c->verbosity == 1 ? 2 : 3;
     if (level > max) return;
+    if (c->bar_open) { /* end a bar's line first */
+        fputc('\n', stderr);
+        c->bar_open = false;
+        c->bar_key[0] = '\0';
+    }
     static const char *const names[] = {"error: ", "warning: ", "", ""};
     fprintf(stderr, "%s%s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], message);
 }
 
-/* A bar per long node (sampler steps, segments): "  12/20 [######    ] node 5 (KSampler)". */
-static void progress_to_stderr(void *user, const char *node_id, const char *class_type, int64_t done, int64_t total)
+/* A bar per long node and label, redrawn in place: "  12/20 [############        ] node 5 (KSampler) steps",
+ * "  3/8 [#######             ] node 6 (SEGSUpscaler) segments". When another bar starts (a
+ * segment's sampler steps after the segments bar moved on) the open line is ended first, so each
+ * bar keeps its own line and label. */
+static void progress_to_stderr(void *user, const char *node_id, const char *class_type, const char *label,
+                               int64_t done, int64_t total)
 {
-    const cli_common *c = user;
+    cli_common *c = user;
     if (c->verbosity == 0 || total <= 0) return;
+    char key[sizeof c->bar_key];
+    snprintf(key, sizeof key, "%s\n%s", node_id ? node_id : "", label ? label : "");
+    if (c->bar_open && strcmp(key, c->bar_key) != 0) fputc('\n', stderr);
+    snprintf(c->bar_key, sizeof c->bar_key, "%s", key);
     char bar[21];
-    int fill = (int)(done * 20 / total);
+    int64_t clamped = done < 0 ? 0 : done > total ? total : done;
+    int fill = (int)(clamped * 20 / total);
     for (int i = 0; i < 20; i++)
         bar[i] = i < fill ? '#' : ' ';
     bar[20] = '\0';
-    fprintf(stderr, "\r  %lld/%lld [%s] node %s (%s)%s", (long long)done, (long long)total, bar, node_id ? node_id : "",
-            class_type ? class_type : "", done >= total ? "\n" : "");
+    fprintf(stderr, "\r  %lld/%lld [%s] node %s (%s)%s%s%s", (long long)done, (long long)total, bar,
+            node_id ? node_id : "", class_type ? class_type : "", label && label[0] ? " " : "", label ? label : "",
+            done >= total ? "\n" : "");
+    c->bar_open = done < total;
     fflush(stderr);
 }
 

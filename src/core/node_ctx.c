@@ -245,10 +245,16 @@ cfy_status cfy_node_out(cfy_node_ctx *ctx, int index, cfy_value *v)
     return cfy_value_list_push(&ctx->outputs[index], v, ctx->err);
 }
 
-void cfy_node_progress(cfy_node_ctx *ctx, int64_t done, int64_t total)
+void cfy_node_progress_label(cfy_node_ctx *ctx, const char *label, int64_t done, int64_t total)
 {
     const cfy_runtime_options *o = cfy_runtime_opts(ctx->rt);
-    if (o->progress) o->progress(o->progress_user, ctx->node_id, ctx->def->class_type, done, total);
+    if (o->progress)
+        o->progress(o->progress_user, ctx->node_id, ctx->def->class_type, label ? label : "", done, total);
+}
+
+void cfy_node_progress(cfy_node_ctx *ctx, int64_t done, int64_t total)
+{
+    cfy_node_progress_label(ctx, "", done, total);
 }
 
 bool cfy_node_interrupted(cfy_node_ctx *ctx) { return cfy_runtime_interrupted(ctx->rt); }

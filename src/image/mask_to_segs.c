@@ -1,10 +1,21 @@
 /* mask_to_segs.c — mask_to_segs: combined bbox, connected regions in OpenCV's contour order,
  * hole filling, crop regions (CPU). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "image/convert.h"
 #include "image/mask_to_segs.h"
+
+/* Impact's `(mask * 255.0).astype(np.uint8)`: the float32 product truncated toward zero and
+ * wrapped modulo 256, as NumPy does on x86-64 (it converts through a 64-bit integer and keeps the
+ * low byte; NaN, infinities and |p| >= 2^63 give 0). Inside 0..1 this is plain truncation; outside
+ * it, e.g. 1.5 -> 126, 256/255 -> 0 (background), -0.5 -> 129 (foreground). */
+static uint8_t numpy_u8(float v)
+{
+    float p = 255.0f * v;
+    if (!(fabsf(p) < 9223372036854775808.0f)) return 0;
+    return (uint8_t)((uint64_t)(int64_t)p & 0xFFu);
+}
 
 /* Python slice [a:b] of a length-n axis (a, b may be negative or beyond n) -> [lo, hi). */
 static void py_slice(int64_t a, int64_t b, int64_t n, int64_t *lo, int64_t *hi)
@@ -89,7 +100,7 @@ static cfy_status contours_one(cfy_segs *segs, const float *M, int64_t H, int64_
     uint8_t *fillmap = NULL, *seen = NULL;
     int n_regions = 0, cap = 0;
     if (!lab || !outside || !stack) goto oom;
-    for (int64_t p = 0; p < N; p++) lab[p] = cfy_image_quantize(M[p]) ? -1 : 0; /* -1: unlabelled fg */
+    for (int64_t p = 0; p < N; p++) lab[p] = numpy_u8(M[p]) ? -1 : 0; /* -1: unlabelled fg */
     /* 8-connected foreground regions, numbered in raster order of their first pixel */
     for (int64_t p = 0; p < N; p++) {
         if (lab[p] != -1) continue;

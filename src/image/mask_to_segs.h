@@ -24,7 +24,8 @@ typedef struct cfy_mask_to_segs_opts {
  *   quirk), crop = make_crop_region(W, H, bbox, crop_factor); bbox_fill fills
  *   cropped[by1:by2, bx1:bx2] using the bbox's absolute coordinates as indices into the cropped
  *   array (Impact's quirk, clipped like a Python slice). No clipping of values; drop_size ignored.
- * contours: foreground = trunc(255*m) > 0; 8-connected regions whose outer border is not inside
+ * contours: foreground = NumPy's uint8(f32(255*m)) != 0 (truncation, wrapping mod 256 outside
+ *   0..1 as on x86-64); 8-connected regions whose outer border is not inside
  *   another region's hole, in OpenCV findContours order (reverse raster order of each region's
  *   first pixel); region filled = region + its holes; bbox exclusive; kept when w > drop_size and
  *   h > drop_size; source = filled region (contour_fill) or mask * filled region; bbox_fill

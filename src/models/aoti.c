@@ -325,6 +325,11 @@ const cfy_component_spec *cfy_aoti_component_spec(const cfy_aoti_component *c)
     return &c->spec;
 }
 
+cfy_device cfy_aoti_component_device(const cfy_aoti_component *c)
+{
+    return c->device;
+}
+
 /* ---------------------------------------------------------------- run */
 
 typedef struct handle_ref {

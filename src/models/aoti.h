@@ -40,6 +40,8 @@ cfy_status cfy_aoti_component_run(cfy_aoti_component *c, const cfy_tensor *const
 
 /* The component's signature (borrowed; valid until destroy). */
 const cfy_component_spec *cfy_aoti_component_spec(const cfy_aoti_component *c);
+/* The device its container runs on (inputs must be there). */
+cfy_device cfy_aoti_component_device(const cfy_aoti_component *c);
 
 /* Delete the container (frees the weights). The .so stays loaded. NULL is a no-op. */
 void cfy_aoti_component_destroy(cfy_aoti_component *c);

@@ -28,8 +28,16 @@ cfy_aoti_component *cfy_package_component(const cfy_package *p, const char *name
 
 #endif
 
+/* Run a component from host code, whatever device and dtype it was compiled for: each input
+ * (any device, any dtype the converter knows) is converted to the graph's dtype on the host and
+ * copied to the component's device; each output comes back as a host f32 contiguous tensor.
+ * The one place where model wrappers cross between the CPU sampler/image code and the graph.
+ * inputs borrowed. outputs: n_out new tensors (all NULL on failure). */
+cfy_status cfy_component_call_host(cfy_aoti_component *c, const cfy_tensor *const *inputs, int n_in,
+                                   cfy_tensor **outputs, int n_out, cfy_error *err);
+
 /* Run a one-input, one-output component whose dim 0 is the batch: splits x into batches the
- * graph accepts (the range of its first input's dim 0), converts x from f32 to the graph's
- * dtype and the result back to f32, and concatenates the results along dim 0.
- * x borrowed: f32, contiguous or not. out: returns new f32 contiguous. */
+ * graph accepts (the range of its first input's dim 0), runs each through
+ * cfy_component_call_host and concatenates the results along dim 0.
+ * x borrowed: f32, contiguous or not. out: returns new host f32 contiguous. */
 cfy_status cfy_component_run_batched(cfy_aoti_component *c, const cfy_tensor *x, cfy_tensor **out, cfy_error *err);

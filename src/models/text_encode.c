@@ -245,42 +245,50 @@ void cfy_clip_tokens_free(cfy_clip_tokens *t)
 
 /* ---------------------------------------------------------------- encode */
 
-/* Run the encoder on rows [rows, 77] in batches; copies layer `li` into z [rows,77,D] and the
- * last layer of row 0 into last0 [77,D]. */
+/* Width of the pooled output: the projection width when the graph returns a projected pooled
+ * output (SD2's OpenCLIP; output 1, [B, P]), otherwise the hidden width (SD1 pools the last
+ * layer at the first EOS without a projection). */
+static int pooled_width(const cfy_component_spec *s, int hidden)
+{
+    return s->n_out >= 2 && s->out[1].ndim == 2 ? (int)s->out[1].dims[1].min : hidden;
+}
+
+/* Run the encoder on rows [rows, 77] in batches; copies layer `li` into z [rows,77,D] and, for
+ * row 0, the last layer into last0 [77,D] and the projected pooled output (when the graph has
+ * one) into proj0 [P]. */
 static cfy_status run_encoder(const cfy_clip *clip, const int64_t *tokens, int rows, int li, float *z, float *last0,
-                              cfy_error *err)
+                              float *proj0, cfy_error *err)
 {
     cfy_aoti_component *enc = clip->shared->encoder;
     const cfy_component_spec *s = cfy_aoti_component_spec(enc);
     const cfy_manifest *m = clip->shared->package->manifest;
     int max_b = (int)(s->in[0].dims[0].name[0] ? s->in[0].dims[0].max : s->in[0].dims[0].min);
     int L = m->text_layers, D = m->text_hidden;
+    int n_out = s->n_out >= 2 ? 2 : 1, P = pooled_width(s, D);
     size_t row = (size_t)WINDOW * (size_t)D;
     for (int start = 0; start < rows; start += max_b) {
         int b = rows - start < max_b ? rows - start : max_b;
         int64_t sizes[2] = {b, WINDOW};
-        cfy_tensor *in = NULL, *res = NULL, *res32 = NULL;
-        cfy_status st = cfy_tensor_new(CFY_I64, clip->shared->package->device, 2, sizes, false, &in, err);
+        cfy_tensor *in = NULL, *res[2] = {NULL, NULL};
+        cfy_status st = cfy_tensor_new(CFY_I64, cfy_cpu(), 2, sizes, false, &in, err);
         if (st) return st;
         memcpy(cfy_tensor_data(in), tokens + (size_t)start * WINDOW, (size_t)b * WINDOW * sizeof(int64_t));
-        const cfy_tensor *ins[1] = {in};
-        st = cfy_aoti_component_run(enc, ins, 1, &res, 1, err);
+        st = cfy_component_call_host(enc, (const cfy_tensor *const *)&in, 1, res, n_out, err);
         cfy_tensor_release(in);
         if (st) return st;
-        if (res->ndim != 4 || res->sizes[0] != L || res->sizes[1] != b || res->sizes[2] != WINDOW ||
-            res->sizes[3] != D) {
-            cfy_tensor_release(res);
-            return cfy_error_set(err, CFY_EINVAL,
-                                 "text encoder: output shape does not match the manifest (%d layers x %d)", L, D);
+        if (res[0]->ndim != 4 || res[0]->sizes[0] != L || res[0]->sizes[1] != b || res[0]->sizes[2] != WINDOW ||
+            res[0]->sizes[3] != D || (n_out == 2 && (res[1]->ndim != 2 || res[1]->sizes[0] != b || res[1]->sizes[1] != P)))
+            st = cfy_error_set(err, CFY_EINVAL, "text encoder: output shape does not match the manifest (%d layers x %d)",
+                               L, D);
+        if (!st) {
+            const float *h = cfy_tensor_f32(res[0]); /* [L, b, 77, D] */
+            memcpy(z + (size_t)start * row, h + (size_t)li * b * row, (size_t)b * row * sizeof(float));
+            if (start == 0) memcpy(last0, h + (size_t)(L - 1) * b * row, row * sizeof(float));
+            if (start == 0 && n_out == 2) memcpy(proj0, cfy_tensor_f32(res[1]), (size_t)P * sizeof(float));
         }
-        st = res->dtype == CFY_F32 ? cfy_tensor_contiguous(res, &res32, err)
-                                   : cfy_tensor_convert(res, CFY_F32, &res32, err);
-        cfy_tensor_release(res);
+        cfy_tensor_release(res[0]);
+        cfy_tensor_release(res[1]);
         if (st) return st;
-        const float *h = cfy_tensor_f32(res32); /* [L, b, 77, D] */
-        memcpy(z + (size_t)start * row, h + (size_t)li * b * row, (size_t)b * row * sizeof(float));
-        if (start == 0) memcpy(last0, h + (size_t)(L - 1) * b * row, row * sizeof(float));
-        cfy_tensor_release(res32);
     }
     return CFY_OK;
 }
@@ -289,8 +297,6 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_condition
 {
     *out = NULL;
     const cfy_manifest *m = clip->shared->package->manifest;
-    if (clip->shared->package->device.kind != CFY_DEVICE_CPU)
-        return cfy_error_set(err, CFY_EUNSUPPORTED, "CLIP text encoding on CUDA is not implemented yet");
     cfy_clip_tokens tk;
     cfy_status st = cfy_clip_tokenize(clip, text, &tk, err);
     if (st) return st;
@@ -304,9 +310,13 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_condition
     int64_t *tokens = malloc((size_t)rows * WINDOW * sizeof *tokens);
     float *z = malloc((size_t)rows * WINDOW * (size_t)D * sizeof *z);
     float *last0 = malloc((size_t)WINDOW * (size_t)D * sizeof *last0);
+    const cfy_component_spec *spec = cfy_aoti_component_spec(clip->shared->encoder);
+    int P = pooled_width(spec, D);
+    bool projected = spec->n_out >= 2;
+    float *proj0 = projected ? malloc((size_t)P * sizeof *proj0) : NULL;
     cfy_tensor *cond = NULL, *pooled = NULL;
     cfy_conditioning *c = NULL;
-    if (!tokens || !z || !last0) {
+    if (!tokens || !z || !last0 || (projected && !proj0)) {
         st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
         goto done;
     }
@@ -319,7 +329,7 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_condition
         for (int j = 2; j < WINDOW; j++)
             e[j] = m->text_pad;
     }
-    if ((st = run_encoder(clip, tokens, rows, li, z, last0, err))) goto done;
+    if ((st = run_encoder(clip, tokens, rows, li, z, last0, proj0, err))) goto done;
     if (weighted) {
         const float *e = z + (size_t)nw * WINDOW * D;
         for (int k = 0; k < nw; k++)
@@ -332,7 +342,7 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_condition
                     zz[d] = (zz[d] - ee[d]) * w + ee[d];
             }
     }
-    int64_t csz[3] = {1, (int64_t)nw * WINDOW, D}, psz[2] = {1, D};
+    int64_t csz[3] = {1, (int64_t)nw * WINDOW, D}, psz[2] = {1, P};
     if ((st = cfy_tensor_new(CFY_F32, cfy_cpu(), 3, csz, false, &cond, err)) ||
         (st = cfy_tensor_new(CFY_F32, cfy_cpu(), 2, psz, false, &pooled, err)))
         goto done;
@@ -343,7 +353,7 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_condition
             eos_pos = j;
             break;
         }
-    memcpy(cfy_tensor_data(pooled), last0 + (size_t)eos_pos * D, (size_t)D * sizeof(float));
+    memcpy(cfy_tensor_data(pooled), projected ? proj0 : last0 + (size_t)eos_pos * D, (size_t)P * sizeof(float));
     c = calloc(1, sizeof *c);
     if (!c || !(c->entries = calloc(1, sizeof *c->entries))) {
         free(c);
@@ -364,5 +374,6 @@ done:
     free(tokens);
     free(z);
     free(last0);
+    free(proj0);
     return st;
 }

@@ -14,11 +14,6 @@ static void impl_release(void *impl)
     cfy_package_release(impl);
 }
 
-static cfy_status to_dtype(const cfy_tensor *x, cfy_dtype dt, cfy_tensor **out, cfy_error *err)
-{
-    return x->dtype == dt ? cfy_tensor_contiguous(x, out, err) : cfy_tensor_convert(x, dt, out, err);
-}
-
 /* [B,C1,H,W] ++ [B,C2,H,W] -> [B,C1+C2,H,W] (f32, CPU). */
 static cfy_status concat_channels(const cfy_tensor *a, const cfy_tensor *b, cfy_tensor **out, cfy_error *err)
 {
@@ -56,26 +51,15 @@ static cfy_status apply(void *impl, const cfy_unet_call *call, cfy_tensor **out,
         return cfy_error_set(err, CFY_EINVAL, "UNet: x, timestep and context are required");
     if (call->y) return cfy_error_set(err, CFY_EUNSUPPORTED, "UNet: this model takes no class/pooled conditioning (y)");
     const cfy_tensor *src[3] = {call->x, call->timestep, call->context};
-    cfy_tensor *in[3] = {0}, *res = NULL, *cat = NULL;
+    cfy_tensor *cat = NULL;
     cfy_status st = CFY_OK;
     if (call->concat && s->in[0].dims[1].min > call->x->sizes[1]) {
         /* inpainting UNets: x and the concat conditioning (mask + masked latent) along channels */
         if ((st = concat_channels(call->x, call->concat, &cat, err))) return st;
         src[0] = cat;
     }
-    for (int i = 0; i < 3 && !st; i++)
-        st = to_dtype(src[i], s->in[i].dtype, &in[i], err);
-    if (!st) st = cfy_aoti_component_run(c, (const cfy_tensor *const *)in, 3, &res, 1, err);
-    for (int i = 0; i < 3; i++)
-        cfy_tensor_release(in[i]);
+    st = cfy_component_call_host(c, src, 3, out, 1, err);
     cfy_tensor_release(cat);
-    if (st) return st;
-    if (res->dtype == CFY_F32) {
-        *out = res;
-        return CFY_OK;
-    }
-    st = cfy_tensor_convert(res, CFY_F32, out, err);
-    cfy_tensor_release(res);
     return st;
 }
 
@@ -101,7 +85,9 @@ cfy_status cfy_unet_model_new(cfy_package *pkg, cfy_model **out, cfy_error *err)
     m->impl = cfy_package_retain(pkg);
     m->impl_retain = impl_retain;
     m->impl_release = impl_release;
-    m->device = pkg->device;
+    /* apply takes host tensors and stages them to the package's device itself
+     * (cfy_component_call_host), so the sampler never moves them */
+    m->device = cfy_cpu();
     *out = m;
     return CFY_OK;
 }

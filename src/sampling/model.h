@@ -50,7 +50,7 @@ typedef struct cfy_model {
     void *impl;                   /* owned via impl_retain/impl_release (shared by patched copies) */
     void *(*impl_retain)(void *impl);
     void (*impl_release)(void *impl);
-    cfy_device device;
+    cfy_device device;            /* where apply wants its inputs (the sampler copies them there) */
 } cfy_model;
 
 #endif

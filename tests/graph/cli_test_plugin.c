@@ -1,6 +1,7 @@
 /* cli_test_plugin.c — a plugin for the CLI tests (compiled by tests/graph/test_cli.py with the system cc).
  *
- * TestSleep sleeps `seconds` and passes `value` on (Ctrl-C tests); TestFail always fails
+ * TestSleep sleeps `seconds` and passes `value` on (Ctrl-C tests); TestBars reports two named bars
+ * as SEGSUpscaler does (`value` segments of 3 "steps" each, a "segments" tick after each); TestFail always fails
  * (runtime-failure exit code); TestPrint is an output node printing its value to stdout.
  * Built with -DCFY_TEST_BAD_ABI it claims another ABI version, which the loader must refuse. */
 #include <stdio.h>
@@ -23,6 +24,19 @@ static cfy_status sleep_run(cfy_node_ctx *ctx)
         cfy_node_progress(ctx, i + 1, 100);
     }
     return cfy_node_out(ctx, 0, cfy_value_new_int(v + 1));
+}
+
+static cfy_status bars_run(cfy_node_ctx *ctx)
+{
+    int64_t n = 0;
+    cfy_status st = cfy_node_in_int(ctx, "value", &n);
+    if (st != CFY_OK) return st;
+    for (int64_t s = 0; s < n; s++) {
+        for (int k = 0; k < 3; k++)
+            cfy_node_progress_label(ctx, "steps", k + 1, 3);
+        cfy_node_progress_label(ctx, "segments", s + 1, n);
+    }
+    return cfy_node_out(ctx, 0, cfy_value_new_int(n));
 }
 
 static cfy_status fail_run(cfy_node_ctx *ctx)
@@ -58,6 +72,12 @@ static const cfy_node_def sleep_def = {.abi = CFY_ABI_VERSION,
                                        .inputs = sleep_inputs,
                                        .outputs = int_out,
                                        .run = sleep_run};
+static const cfy_node_def bars_def = {.abi = CFY_ABI_VERSION,
+                                      .class_type = "TestBars",
+                                      .category = "test",
+                                      .inputs = value_inputs,
+                                      .outputs = int_out,
+                                      .run = bars_run};
 static const cfy_node_def fail_def = {.abi = CFY_ABI_VERSION,
                                       .class_type = "TestFail",
                                       .category = "test",
@@ -71,7 +91,7 @@ static const cfy_node_def print_def = {.abi = CFY_ABI_VERSION,
                                        .outputs = no_out,
                                        .flags = CFY_NODE_OUTPUT,
                                        .run = print_run};
-static const cfy_node_def *const nodes[] = {&sleep_def, &fail_def, &print_def, NULL};
+static const cfy_node_def *const nodes[] = {&sleep_def, &bars_def, &fail_def, &print_def, NULL};
 
 #ifdef CFY_TEST_BAD_ABI
 CFY_API const uint32_t cfy_plugin_abi = CFY_ABI_VERSION + 1000;

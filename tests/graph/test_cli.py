@@ -135,6 +135,30 @@ def test_run_with_plugin_nodes(tmp_path, plugins):
     assert "TestPrint 2: 42" in r.stdout
 
 
+def test_progress_bars_named_per_label(tmp_path, plugins):
+    """A node with two bars (sampler "steps" inside "segments", as SEGSUpscaler) prints each with its
+    own label on its own line; an unlabelled bar (TestSleep) keeps the plain "node N (Class)" form;
+    -q prints none."""
+    wf = write(tmp_path / "b.json", {
+        "1": {"class_type": "TestBars", "inputs": {"value": 2}},
+        "2": {"class_type": "TestSleep", "inputs": {"value": ["1", 0], "seconds": 0.0}},
+        "3": {"class_type": "TestPrint", "inputs": {"value": ["2", 0]}}})
+    r = subprocess.run([str(COMFYC), "run", str(wf), "--plugin", str(plugins["good"]), "--output-dir",
+                        str(tmp_path)], capture_output=True, timeout=60)  # bytes: keep the \r redraws
+    err = r.stderr.decode()
+    assert r.returncode == 0, err
+    # what a terminal shows: the last redraw of each line, bar lines only
+    lines = [ln.rsplit("\r", 1)[-1] for ln in err.split("\n") if ln.startswith("\r")]
+    bar = "[" + "#" * 20 + "]"
+    assert lines == [f"  3/3 {bar} node 1 (TestBars) steps",
+                     f"  1/2 [{'#' * 10}{' ' * 10}] node 1 (TestBars) segments",
+                     f"  3/3 {bar} node 1 (TestBars) steps",
+                     f"  2/2 {bar} node 1 (TestBars) segments",
+                     f"  100/100 {bar} node 2 (TestSleep)"], err
+    r = run("run", wf, "--plugin", plugins["good"], "--output-dir", tmp_path, "-q")
+    assert r.returncode == 0 and "node 1" not in r.stderr, r.stderr
+
+
 # ---------------------------------------------------------------- validate
 
 def test_validate_ok(tmp_path):

@@ -1,88 +1,36 @@
 """test_segs.py — SEGS producers against a Python oracle written from the spec (segs-upscaler.md
-3.1-3.4, 2.4): make_crop_region, mask_to_segs (combined and contours; regions found with scipy's
-labelling and hole filling, order = reverse raster order of first pixels), MakeTileSEGS layouts
+3.1-3.4, 2.4): make_crop_region, mask_to_segs (combined and contours), MakeTileSEGS layouts
 with and without filter SEGS, segs_scale_match (swapped factors), combined masks.
+The MaskToSEGS oracle (real OpenCV contours) and the MakeTileSEGS oracle (with make_crop_region and
+the combined-mask/dilation helpers) are the ones in tests/oracle/segs_oracle.py, shared with the
+SEGSUpscaler parity tests and tests/image/test_mask_to_segs_opencv.py.
 Compares crop regions, bboxes and masks on >= 50 random cases per producer."""
-import math
+import pathlib
+import sys
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from scipy import ndimage
 
 import img_bridge as ib
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "oracle"))
+import segs_oracle as so  # noqa: E402  (the MaskToSEGS and MakeTileSEGS oracles live there)
+from segs_oracle import make_crop_region  # noqa: E402
 
-# ---------------- oracle (from the spec) ----------------
 
-def make_crop_region(w, h, bbox, crop_factor, crop_min_size=None):
-    x1, y1, x2, y2 = bbox
-    bw, bh = x2 - x1, y2 - y1
-    cw, ch = bw * crop_factor, bh * crop_factor
-    if crop_min_size is not None:
-        cw, ch = max(crop_min_size, cw), max(crop_min_size, ch)
-    kx, ky = x1 + bw / 2, y1 + bh / 2
-    sx, sy = int(kx - cw / 2), int(ky - ch / 2)
+# ---------------- oracles (tests/oracle/segs_oracle.py) in this file's form ----------------
 
-    def norm(limit, start, size):
-        if start < 0:
-            return int(0), int(min(limit, size))
-        if start + size > limit:
-            return int(max(0, limit - size)), int(limit)
-        return int(start), int(min(limit, start + size))
-    nx1, nx2 = norm(w, sx, cw)
-    ny1, ny2 = norm(h, sy, ch)
-    return [nx1, ny1, nx2, ny2]
+def as_items(shape, segs):
+    """The oracle's (shape, [Seg]) -> (shape, [(crop, float bbox, mask)]), the form same_segs takes."""
+    return shape, [(s.crop, [float(v) for v in s.bbox], s.mask) for s in segs]
 
 
 def oracle_mask_to_segs(mask, combined, crop_factor, bbox_fill, drop_size, contour_fill):
-    drop_size = max(drop_size, 1)
-    if mask.ndim == 2:
-        mask = mask[None]
-    H, W = mask.shape[1:]
-    out = []
-    for M in mask:
-        if combined:
-            ys, xs = np.nonzero(M)
-            if len(ys) == 0:
-                continue
-            bbox = (xs.min(), ys.min(), xs.max(), ys.max())
-            cr = make_crop_region(W, H, bbox, crop_factor)
-            x1, y1, x2, y2 = cr
-            if x2 - x1 > 0 and y2 - y1 > 0:
-                cm = M[y1:y2, x1:x2].copy()
-                if bbox_fill:
-                    cm[bbox[1]:bbox[3], bbox[0]:bbox[2]] = 1.0
-                out.append((cr, list(map(float, bbox)), cm))
-            continue
-        U = (M * np.float32(255)).astype(np.uint8)
-        lab, n = ndimage.label(U > 0, structure=np.ones((3, 3)))
-        comps = []
-        for k in range(1, n + 1):
-            c = lab == k
-            first = int(np.flatnonzero(c)[0])
-            filled = ndimage.binary_fill_holes(c)
-            comps.append((first, c, filled))
-        outer = []
-        for i, (first, c, filled) in enumerate(comps):
-            inside = any(j != i and (c & ~comps[j][1] & comps[j][2]).any() for j in range(len(comps)))
-            if not inside:
-                outer.append((first, c, filled))
-        outer.sort(key=lambda t: -t[0])
-        for first, c, filled in outer:
-            ys, xs = np.nonzero(c)
-            x, y, w, h = xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
-            bbox = (int(x), int(y), int(x + w), int(y + h))
-            cr = make_crop_region(W, H, bbox, crop_factor)
-            if w > drop_size and h > drop_size:
-                S = filled.astype(np.float32)
-                src = S if contour_fill else M * S
-                cm = np.array(src[cr[1]:cr[3], cr[0]:cr[2]])
-                if bbox_fill:
-                    cm[y - cr[1]:y + h - cr[1], x - cr[0]:x + w - cr[0]] = 1.0
-                out.append((cr, list(map(float, bbox)), np.clip(cm, 0, 1)))
-    return (H, W), out
+    """segs_oracle.mask_to_segs (Impact's mask_to_segs with real OpenCV) in this file's form."""
+    return as_items(*so.mask_to_segs(mask, crop_factor, drop_size, combined=combined, bbox_fill=bbox_fill,
+                                     contour_fill=contour_fill))
 
 
 def random_mask(rng, H, W, n_blobs):
@@ -195,87 +143,20 @@ def test_nested_regions_and_order():
 
 # ---- MakeTileSEGS ----
 
+def as_segs(filter_segs):
+    """(shape, [(crop, bbox, mask, image)]) -> the oracle's (shape, [Seg])."""
+    shape, items = filter_segs
+    return shape, [so.Seg(m, cr, bbox) for cr, bbox, m, _ in items]
+
+
 def combined_mask(shape, items):
-    H, W = shape
-    canvas = np.zeros((H, W), np.uint8)
-    for (cr, bbox, m, img) in items:
-        canvas[cr[1]:cr[3], cr[0]:cr[2]] |= (m * 255).astype(np.uint8)
-    return canvas.astype(np.float32) / 255.0
-
-
-def dilate(m, f):
-    if f == 0:
-        return m
-    k = abs(f)
-    a = k // 2
-    H, W = m.shape
-    fill = -np.inf if f > 0 else np.inf
-    P = np.full((H + k, W + k), fill, np.float32)
-    P[a:a + H, a:a + W] = m
-    op = np.maximum if f > 0 else np.minimum
-    out = np.full((H, W), fill, np.float32)
-    for i in range(k):
-        for j in range(k):
-            out = op(out, P[i:i + H, j:j + W])
-    return out
-
-
-def filter_mask(shape, items, ih, iw, f):
-    m = torch.from_numpy(combined_mask(shape, items))[None, None]
-    m = F.interpolate(m, size=(ih, iw), mode="bilinear", align_corners=False)[0, 0].numpy()
-    return dilate(m, f)
+    return so.combined_mask(shape, as_segs((shape, items))[1])
 
 
 def oracle_tiles(ih, iw, B, crop_factor, O, dil, fin=None, fout=None):
-    if B <= 2 * O:
-        O = B / 2
-    excl = filter_mask(*fout, ih, iw, dil) if fout else None
-    sx, sy, w, h = 0, 0, iw, ih
-    A = None
-    if fin:
-        A = filter_mask(*fin, ih, iw, dil)
-        _, area = oracle_mask_to_segs(A, True, 1.0, False, 0, False)
-        if not area:
-            return (ih, iw), []
-        cr = area[0][0]
-        sx, sy, w, h = cr[0], cr[1], cr[2] - cr[0], cr[3] - cr[1]
-    if B > h or B > w:
-        B = min(B, w, h)
-    nH, nV = math.ceil(w / (B - O)), math.ceil(h / (B - O))
-    sW = B * nH - w
-    if sW < 0:
-        nH += 1
-        sW = B * nH - w
-    sH = B * nV - h
-    if sH < 0:
-        nV += 1
-        sH = B * nV - h
-    oW = 0 if nH == 1 else int(sW / (nH - 1))
-    oH = 0 if nV == 1 else int(sH / (nV - 1))
-    if oW == B:
-        nH = 1
-    if oH == B:
-        nV = 1
-    out = []
-    y = sy
-    for _ in range(nV):
-        x = sx
-        for _ in range(nH):
-            x1, x2 = (x, x + B) if x + B < iw - 1 else (iw - B, iw)
-            y1, y2 = (y, y + B) if y + B < ih - 1 else (ih - B, ih)
-            bbox = [x1, y1, x2, y2]
-            cr = make_crop_region(iw, ih, bbox, crop_factor)
-            m = np.zeros((cr[3] - cr[1], cr[2] - cr[0]), np.float32)
-            m[y1 - cr[1]:y2 - cr[1], x1 - cr[0]:x2 - cr[0]] = 1
-            if excl is not None:
-                m[excl[cr[1]:cr[3], cr[0]:cr[2]] != 0] = 0
-            if A is not None:
-                m[A[cr[1]:cr[3], cr[0]:cr[2]] == 0] = 0
-            if m.any():
-                out.append((cr, list(map(float, bbox)), m))
-            x += B - oW
-        y += B - oH
-    return (ih, iw), out
+    """segs_oracle.make_tile_segs in this file's form."""
+    return as_items(*so.make_tile_segs(ih, iw, B, crop_factor, O, dil, as_segs(fin) if fin else None,
+                                       as_segs(fout) if fout else None))
 
 
 def test_tile_layout_spec_examples():

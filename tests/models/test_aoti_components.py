@@ -10,16 +10,17 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import cfy_models  # noqa: E402
+from tiny_models import CKPT, CKPT_SD2  # noqa: E402
 
 
 def rel_err(a, b):
     return float(np.linalg.norm(a.astype(np.float64) - b) / max(np.linalg.norm(b.astype(np.float64)), 1e-30))
 
 
-@pytest.fixture(scope="module")
-def ckpt(tiny_models):
+@pytest.fixture(scope="module", params=[CKPT, CKPT_SD2])
+def ckpt(request, tiny_models):
     from comfyc_export import checkpoint
-    src = tiny_models / "checkpoints" / "tiny-sd1-s1.safetensors"
+    src = tiny_models / "checkpoints" / request.param
     sd, meta = checkpoint.load_state_dict(src)
     pkg = cfy_models.Package(tiny_models / "checkpoints" / (src.name + ".comfyc"))
     yield sd, meta, pkg
@@ -70,21 +71,33 @@ def test_vae_matches_eager(ckpt, b, h, w):
 
 @pytest.mark.parametrize("b", [1, 3])
 def test_text_encoder_matches_eager(ckpt, b):
+    """SD1: against the exporter's eager transformers module. SD2: against an OpenCLIP-layout oracle
+    reading the checkpoint's own keys, which also checks the exporter's key conversion; the SD2
+    graph returns the projected pooled output as a second output."""
     from comfyc_export import checkpoint
+    import openclip_oracle
     sd, meta, pkg = ckpt
-    clip, _ = checkpoint.build_clip(sd, meta)
     r = rng(b)
     tok = np.full((b, 77), 49407, dtype=np.int64)
+    openclip = any(k.startswith(openclip_oracle.PREFIX) for k in sd)
+    if openclip:
+        tok[:] = 0
     tok[:, 0] = 49406
     for i in range(b):
         n = 5 + 7 * i
         tok[i, 1:1 + n] = r.integers(0, 49406, n)
+        tok[i, 1 + n] = 49407
     with torch.no_grad():
-        ref = checkpoint.TextEncoderLayers(clip)(torch.from_numpy(tok)).numpy()
-    st, out = pkg.run("text_encoder", tok)
+        if openclip:
+            ref = [t.numpy() for t in openclip_oracle.OpenClipText(sd, int(meta["comfyc.clip_num_heads"]))(torch.from_numpy(tok))]
+        else:
+            clip, _ = checkpoint.build_clip(sd, meta)
+            ref = [checkpoint.TextEncoderLayers(clip)(torch.from_numpy(tok)).numpy()]
+    st, out = pkg.run("text_encoder", tok, n_out=len(ref))
     assert st == 0, str(out)
-    assert out[0].shape == ref.shape
-    assert rel_err(out[0], ref) <= 1e-4
+    for o, rf in zip(out, ref):
+        assert o.shape == rf.shape
+        assert rel_err(o, rf) <= 1e-4
 
 
 def test_out_of_range_shapes_are_refused(ckpt):

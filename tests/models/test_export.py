@@ -62,3 +62,45 @@ def test_unrecognised_checkpoint_is_refused(tmp_path):
     r = subprocess.run([sys.executable, "-m", "comfyc_export", "upscale", str(src), "--out", str(tmp_path / "o")],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "not an ESRGAN" in r.stderr
+
+
+def vit_h_text_tower(layers=24, width=1024, proj=1024):
+    """OpenCLIP ViT-H-14 text tower key layout and shapes (as in SD2.x checkpoints), on the meta device."""
+    with torch.device("meta"):
+        sd = {"token_embedding.weight": torch.empty(49408, width), "positional_embedding": torch.empty(77, width),
+              "ln_final.weight": torch.empty(width), "ln_final.bias": torch.empty(width),
+              "text_projection": torch.empty(width, proj), "logit_scale": torch.empty(())}
+        for i in range(layers):
+            p = f"transformer.resblocks.{i}."
+            for n, shape in [("ln_1", (width,)), ("ln_2", (width,)), ("attn.out_proj", (width, width)),
+                             ("mlp.c_fc", (4 * width, width)), ("mlp.c_proj", (width, 4 * width))]:
+                sd[p + n + ".weight"] = torch.empty(shape)
+                sd[p + n + ".bias"] = torch.empty(shape[0])
+            sd[p + "attn.in_proj_weight"] = torch.empty(3 * width, width)
+            sd[p + "attn.in_proj_bias"] = torch.empty(3 * width)
+    return sd
+
+
+def test_sd2_openclip_text_encoder_layout():
+    """ViT-H-14 text tower: converted keys are exactly transformers' CLIPTextModelWithProjection's,
+    and the config is OpenCLIP's (1024 wide, 24 layers, 16 heads, exact GELU, pad 0)."""
+    transformers = pytest.importorskip("transformers")
+    hf = checkpoint.openclip_to_hf(vit_h_text_tower())
+    cfg = checkpoint.clip_config(hf, {}, openclip=True)
+    assert (cfg.hidden_size, cfg.num_hidden_layers, cfg.num_attention_heads, cfg.intermediate_size,
+            cfg.projection_dim, cfg.hidden_act, cfg.pad_token_id) == (1024, 24, 16, 4096, 1024, "gelu", 0)
+    with torch.device("meta"):
+        m = transformers.CLIPTextModelWithProjection(cfg)
+    want = {k for k in m.state_dict() if not k.endswith("position_ids")}
+    assert set(hf) == want
+    assert hf["text_projection.weight"].shape == (1024, 1024)
+    # open_clip's model profile lists the ViT-H-14 text tower at 354.03 M parameters
+    assert round(sum(v.numel() for v in hf.values()) / 1e6, 2) == 354.03
+
+
+def test_openclip_without_attention_is_refused():
+    sd = {checkpoint.OPENCLIP_PREFIX + "token_embedding.weight": torch.zeros(10, 4)}
+    with pytest.raises(checkpoint.ExportError, match="in_proj_weight"):
+        checkpoint.build_clip(sd, {})
+    with pytest.raises(checkpoint.ExportError, match="no CLIP text encoder found"):
+        checkpoint.build_clip({"foo": torch.zeros(1)}, {})

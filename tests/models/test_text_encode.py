@@ -1,12 +1,17 @@
 """CLIPTextEncode from C against a Python oracle written from the spec (segs-upscaler §6):
 prompt weighting, per-segment tokenisation (transformers' CLIPTokenizer), 77-token windows,
-the eager text encoder, weights applied against the empty prompt, pooled output, clip skip."""
+the eager text encoder, weights applied against the empty prompt, pooled output, clip skip.
+
+Both families: SD1 (CLIP-L; pad = EOS, last layer, pooled without projection) against the
+exporter's eager module, and SD2 (OpenCLIP ViT-H; pad = 0, penultimate layer by default, pooled
+times text_projection) against an OpenCLIP-layout oracle that reads the checkpoint keys itself."""
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
 import cfy_models  # noqa: E402
+from tiny_models import CKPT, CKPT_SD2  # noqa: E402
 
 BOS, EOS, PAD = 49406, 49407, 49407
 
@@ -59,7 +64,7 @@ def token_weights(s, w):
     return out
 
 
-def oracle_tokens(text, hf):
+def oracle_tokens(text, hf, pad=PAD):
     text = text.replace("\\)", "\0\1").replace("\\(", "\0\2")
     groups = []
     for seg, w in token_weights(text, 1.0):
@@ -93,24 +98,26 @@ def oracle_tokens(text, hf):
                     g = g[rem:]
                 else:
                     batch.append((EOS, 1.0))
-                    batch.extend([(PAD, 1.0)] * rem)
+                    batch.extend([(pad, 1.0)] * rem)
                 batch = [(BOS, 1.0)]
                 windows.append(batch)
             else:
                 batch.extend(g)
                 g = []
     batch.append((EOS, 1.0))
-    batch.extend([(PAD, 1.0)] * (77 - len(batch)))
+    batch.extend([(pad, 1.0)] * (77 - len(batch)))
     return windows
 
 
-def oracle_encode(windows, enc, layers, layer):
+def oracle_encode(windows, enc, layers, layer, pad=PAD):
+    """enc: tokens -> hidden [L,B,77,D] (pooled from the last layer) or (hidden, projected pooled [B,P])."""
     toks = [[t for t, _ in w] for w in windows]
     weighted = any(w != 1.0 for win in windows for _, w in win)
     if weighted:
-        toks.append([BOS, EOS] + [PAD] * 75)
+        toks.append([BOS, EOS] + [pad] * 75)
     with torch.no_grad():
-        hs = enc(torch.tensor(toks, dtype=torch.int64))  # [L,B,77,D]
+        hs = enc(torch.tensor(toks, dtype=torch.int64))
+    hs, proj = hs if isinstance(hs, tuple) else (hs, None)
     li = layers + layer if -layers <= layer < 0 else layers - 1
     z = hs[li].clone()
     if weighted:
@@ -122,7 +129,7 @@ def oracle_encode(windows, enc, layers, layer):
         z = z[:-1]
     cond = z.reshape(1, -1, z.shape[-1]).numpy()
     first = [t for t, _ in windows[0]]
-    pooled = hs[layers - 1, 0, first.index(EOS)].reshape(1, -1).numpy()
+    pooled = (proj[0] if proj is not None else hs[layers - 1, 0, first.index(EOS)]).reshape(1, -1).numpy()
     return cond, pooled
 
 
@@ -138,18 +145,38 @@ PROMPTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def env(tiny_models):
-    transformers = pytest.importorskip("transformers")
-    from comfyc_export import checkpoint
-    pkgdir = tiny_models / "checkpoints" / "tiny-sd1-s1.safetensors.comfyc"
-    hf = transformers.CLIPTokenizer.from_pretrained(str(pkgdir / "tokenizer"))
-    sd, meta = checkpoint.load_state_dict(tiny_models / "checkpoints" / "tiny-sd1-s1.safetensors")
-    clip, cfg = checkpoint.build_clip(sd, meta)
-    enc = checkpoint.TextEncoderLayers(clip).eval()
-    pkg = cfy_models.Package(pkgdir)
-    yield hf, enc, cfg.num_hidden_layers, pkg
-    pkg.close()
+class Family:
+    """One tiny checkpoint's package with its oracle encoder and conventions."""
+
+    def __init__(self, models, ckpt):
+        transformers = pytest.importorskip("transformers")
+        from comfyc_export import checkpoint
+        import openclip_oracle
+        pkgdir = models / "checkpoints" / (ckpt + ".comfyc")
+        self.hf = transformers.CLIPTokenizer.from_pretrained(str(pkgdir / "tokenizer"))
+        sd, meta = checkpoint.load_state_dict(models / "checkpoints" / ckpt)
+        if any(k.startswith(openclip_oracle.PREFIX) for k in sd):
+            self.enc = openclip_oracle.OpenClipText(sd, int(meta["comfyc.clip_num_heads"]))
+            self.layers, self.pad, self.default_layer = self.enc.layers, 0, -2
+        else:
+            clip, cfg = checkpoint.build_clip(sd, meta)
+            self.enc = checkpoint.TextEncoderLayers(clip).eval()
+            self.layers, self.pad, self.default_layer = cfg.num_hidden_layers, PAD, -1
+        self.pkg = cfy_models.Package(pkgdir)
+
+    def tokens(self, text):
+        return oracle_tokens(text, self.hf, self.pad)
+
+    def encode(self, text, layer=None):
+        return oracle_encode(self.tokens(text), self.enc, self.layers,
+                             self.default_layer if layer is None else layer, self.pad)
+
+
+@pytest.fixture(scope="module", params=[CKPT, CKPT_SD2])
+def env(request, tiny_models):
+    fam = Family(tiny_models, request.param)
+    yield fam
+    fam.pkg.close()
 
 
 def test_weights_examples():
@@ -160,23 +187,38 @@ def test_weights_examples():
 
 @pytest.mark.parametrize("text", PROMPTS)
 def test_tokens_and_weights(env, text):
-    hf, _, _, pkg = env
-    clip = cfy_models.Clip(pkg)
+    clip = cfy_models.Clip(env.pkg)
     got = clip.tokenize(text)
     clip.close()
-    want = oracle_tokens(text, hf)
+    want = env.tokens(text)
     assert [[t for t, _ in w] for w in got] == [[t for t, _ in w] for w in want]
     assert [[np.float32(x) for _, x in w] for w in got] == [[np.float32(x) for _, x in w] for w in want]
 
 
-@pytest.mark.parametrize("layer", [None, -2])
+@pytest.mark.parametrize("layer", [None, -1, -2, -3])
 @pytest.mark.parametrize("text", PROMPTS)
 def test_encode_matches_oracle(env, text, layer):
-    hf, enc, layers, pkg = env
-    clip = cfy_models.Clip(pkg, layer)
+    clip = cfy_models.Clip(env.pkg, layer)
     cond, pooled = clip.encode(text)
     clip.close()
-    rc, rp = oracle_encode(oracle_tokens(text, hf), enc, layers, layer if layer is not None else -1)
+    rc, rp = env.encode(text, layer)
     assert cond.shape == rc.shape and pooled.shape == rp.shape
     assert np.linalg.norm(cond - rc) <= 1e-4 * np.linalg.norm(rc)
     assert np.linalg.norm(pooled - rp) <= 1e-4 * np.linalg.norm(rp)
+
+
+def test_sd2_conventions(tiny_models):
+    """The SD2 package pads with 0 and takes the penultimate layer unless told otherwise."""
+    fam = Family(tiny_models, CKPT_SD2)
+    clip = cfy_models.Clip(fam.pkg)
+    toks = clip.tokenize("a photo of a cat")
+    default, _ = clip.encode("a photo of a cat")
+    clip.close()
+    clip = cfy_models.Clip(fam.pkg, -1)
+    last, _ = clip.encode("a photo of a cat")
+    clip.close()
+    fam.pkg.close()
+    assert [t for t, _ in toks[0]][-70:] == [0] * 70
+    rc, _ = fam.encode("a photo of a cat", -2)
+    assert np.linalg.norm(default - rc) <= 1e-4 * np.linalg.norm(rc)
+    assert np.linalg.norm(default - last) > 1e-2 * np.linalg.norm(last)

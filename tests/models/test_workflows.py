@@ -9,8 +9,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tiny_models import BUILD, CKPT  # noqa: E402
-from test_text_encode import oracle_encode, oracle_tokens  # noqa: E402
+from tiny_models import BUILD, CKPT, CKPT_SD2  # noqa: E402
+from test_text_encode import Family  # noqa: E402
 
 SCALE = 0.18215
 
@@ -26,26 +26,24 @@ def psnr(a, b):
 
 
 class Oracle:
-    """ComfyUI's discrete EPS model sampling + normal scheduler + euler + CFG, on eager modules."""
+    """ComfyUI's discrete model sampling (EPS or V prediction) + normal scheduler + euler + CFG,
+    on eager modules. The text encoder oracle comes from test_text_encode.Family."""
 
-    def __init__(self, models):
-        import transformers
+    def __init__(self, models, ckpt):
         from comfyc_export import checkpoint
-        sd, meta = checkpoint.load_state_dict(models / "checkpoints" / CKPT)
+        sd, meta = checkpoint.load_state_dict(models / "checkpoints" / ckpt)
         self.unet, _, _ = checkpoint.build_unet(sd, meta)
         self.vae, _ = checkpoint.build_vae(sd)
-        clip, cfg = checkpoint.build_clip(sd, meta)
-        self.enc = checkpoint.TextEncoderLayers(clip).eval()
-        self.layers = cfg.num_hidden_layers
-        self.hf = transformers.CLIPTokenizer.from_pretrained(
-            str(models / "checkpoints" / (CKPT + ".comfyc") / "tokenizer"))
+        self.family = Family(models, ckpt)
+        self.family.pkg.close()
+        self.v_prediction = meta["comfyc.prediction"] == "v"
         betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2
         acp = torch.cumprod(1.0 - betas, dim=0)
         self.sigmas = (((1 - acp) / acp) ** 0.5).float()
         self.log_sigmas = self.sigmas.log()
 
     def cond(self, text):
-        c, _ = oracle_encode(oracle_tokens(text, self.hf), self.enc, self.layers, -1)
+        c, _ = self.family.encode(text)
         return torch.from_numpy(c)
 
     def timestep(self, s):
@@ -73,7 +71,11 @@ class Oracle:
         t = self.timestep(s).repeat(2 * b)
         with torch.no_grad():
             out = self.unet(torch.cat([xin, xin]), t, ctx)
-        den = torch.cat([x, x]) - out * s
+        xx = torch.cat([x, x])
+        if self.v_prediction:  # sigma_data = 1
+            den = xx / (s * s + 1.0) - out * s / torch.sqrt(s * s + 1.0)
+        else:
+            den = xx - out * s
         u, c = den[:b], den[b:]
         return u + (c - u) * torch.tensor(cfg, dtype=torch.float32)
 
@@ -102,11 +104,18 @@ class Oracle:
 
 
 @pytest.fixture(scope="module")
-def oracle(tiny_models):
+def oracles(tiny_models):
+    """ckpt name -> its Oracle (built once per module)."""
     if not has_node("KSampler"):
         pytest.skip("KSampler not registered in this build")
     pytest.importorskip("transformers")
-    return Oracle(tiny_models)
+    cache = {}
+
+    def get(ckpt):
+        if ckpt not in cache:
+            cache[ckpt] = Oracle(tiny_models, ckpt)
+        return cache[ckpt]
+    return get
 
 
 def run(tmp_path, wf, models, dumps):
@@ -122,9 +131,9 @@ def run(tmp_path, wf, models, dumps):
 POS, NEG = "a photo of a (cat:1.2) on grass", "blurry, low quality"
 
 
-def base(sampler_inputs):
+def base(sampler_inputs, ckpt=CKPT):
     return {
-        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": CKPT}},
+        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": ckpt}},
         "6": {"class_type": "CLIPTextEncode", "inputs": {"text": POS, "clip": ["4", 1]}},
         "7": {"class_type": "CLIPTextEncode", "inputs": {"text": NEG, "clip": ["4", 1]}},
         "3": {"class_type": "KSampler", "inputs": dict({"model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
@@ -134,20 +143,27 @@ def base(sampler_inputs):
     }
 
 
-def test_txt2img(tmp_path, tiny_models, oracle):
-    wf = base({"seed": 42, "steps": 6, "cfg": 5.0, "denoise": 1.0, "latent_image": ["5", 0]})
-    wf["5"] = {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 48, "batch_size": 1}}
+@pytest.mark.parametrize("ckpt,seed,steps,cfg,width,height", [
+    (CKPT, 42, 6, 5.0, 64, 48),
+    # SD2.x: OpenCLIP text encoder (penultimate layer, pad 0) and v-prediction
+    (CKPT_SD2, 1234, 5, 6.0, 56, 40)])
+def test_txt2img(tmp_path, tiny_models, oracles, ckpt, seed, steps, cfg, width, height):
+    oracle = oracles(ckpt)
+    wf = base({"seed": seed, "steps": steps, "cfg": cfg, "denoise": 1.0, "latent_image": ["5", 0]}, ckpt)
+    wf["5"] = {"class_type": "EmptyLatentImage", "inputs": {"width": width, "height": height, "batch_size": 1}}
     r = run(tmp_path, wf, tiny_models, [f"8={tmp_path}/img.npy"])
     assert r.returncode == 0, r.stderr
-    lat = oracle.sample(torch.zeros(1, 4, 6, 8), 42, 6, 5.0, 1.0, oracle.cond(POS), oracle.cond(NEG))
+    lat = oracle.sample(torch.zeros(1, 4, height // 8, width // 8), seed, steps, cfg, 1.0, oracle.cond(POS),
+                        oracle.cond(NEG))
     ref = oracle.decode(lat)
     got = np.load(tmp_path / "img.npy")
-    assert got.shape == ref.shape == (1, 48, 64, 3)
+    assert got.shape == ref.shape == (1, height, width, 3)
     print(f"PSNR {psnr(got, ref):.1f} dB")
     assert psnr(got, ref) >= 40.0
 
 
-def test_img2img(tmp_path, tiny_models, oracle):
+def test_img2img(tmp_path, tiny_models, oracles):
+    oracle = oracles(CKPT)
     from PIL import Image
     src = np.random.default_rng(5).integers(0, 256, (40, 56, 3), dtype=np.uint8)
     (tmp_path / "in").mkdir()
@@ -164,3 +180,4 @@ def test_img2img(tmp_path, tiny_models, oracle):
     assert got.shape == ref.shape == (1, 40, 56, 3)
     print(f"PSNR {psnr(got, ref):.1f} dB")
     assert psnr(got, ref) >= 40.0
+

@@ -8,8 +8,10 @@ case), segs_scale_match (§2.4), torchvision's Gaussian blur rebuilt with torch 
 InpaintModelConditioning (§5.3), Differential Diffusion and noise masks (sampling.md §6), the
 Impact ksampler wrapper (sampling.md §9) over the sampling engineer's oracle samplers
 (tests/sampling/sampling_oracle.py), VAE encode/decode (§5.1-5.2), tensor_paste (§2.7).
-SEGS producers used by the examples (MakeTileSEGS without irregularity, MaskToSEGS on
-rectangular blobs) follow §3.1-3.3.
+SEGS producers follow §3.1-3.3: MakeTileSEGS without irregularity but with filter SEGS and
+dilation, and MaskToSEGS in every mode with the real OpenCV calls Impact makes (cv2 is imported
+only for MaskToSEGS's contour mode). These are also the oracles of tests/image/test_segs.py and
+tests/image/test_mask_to_segs_opencv.py.
 """
 import math
 import os
@@ -73,10 +75,14 @@ class Seg:
         self.mask, self.crop, self.bbox, self.label = mask.astype(F32), [int(v) for v in crop], bbox, label
 
 
-def make_crop_region(W, H, bbox, crop_factor):
+def make_crop_region(W, H, bbox, crop_factor, crop_min_size=None):
+    """§3.1: the crop region around bbox (x1, y1, x2, y2), scaled by crop_factor (at least
+    crop_min_size when given), centred and shifted back inside the W x H image."""
     x1, y1, x2, y2 = bbox
     bw, bh = x2 - x1, y2 - y1
     cw, ch = bw * crop_factor, bh * crop_factor
+    if crop_min_size is not None:
+        cw, ch = max(crop_min_size, cw), max(crop_min_size, ch)
     kx, ky = x1 + bw / 2, y1 + bh / 2
     sx, sy = int(kx - cw / 2), int(ky - ch / 2)
 
@@ -91,12 +97,62 @@ def make_crop_region(W, H, bbox, crop_factor):
     return [int(a), int(c), int(b), int(d)]
 
 
-def make_tile_segs(ih, iw, bbox_size, crop_factor, min_overlap):
-    """MakeTileSEGS without irregular masks or filters (§3.3)."""
+def combined_mask(shape, segs):
+    """§3.4 segs_to_combined_mask: uint8 OR of every (mask * 255) at its crop region, / 255."""
+    H, W = shape
+    canvas = np.zeros((H, W), np.uint8)
+    for s in segs:
+        x1, y1, x2, y2 = s.crop
+        canvas[y1:y2, x1:x2] |= (s.mask * 255).astype(np.uint8)
+    return canvas.astype(F32) / F32(255.0)
+
+
+def dilate(m, f):
+    """§3.4 dilate_mask(mask, f): cv2 dilate with a square f x f kernel; f < 0 erodes."""
+    if f == 0:
+        return m
+    k = abs(f)
+    a = k // 2
+    H, W = m.shape
+    fill = -np.inf if f > 0 else np.inf
+    P = np.full((H + k, W + k), fill, F32)
+    P[a:a + H, a:a + W] = m
+    op = np.maximum if f > 0 else np.minimum
+    out = np.full((H, W), fill, F32)
+    for i in range(k):
+        for j in range(k):
+            out = op(out, P[i:i + H, j:j + W])
+    return out
+
+
+def filter_mask(filter_segs, ih, iw, dilation):
+    """§3.3 a filter SEGS (shape, [Seg]) as MakeTileSEGS uses it: combined mask, bilinear to the image
+    size (torch, align_corners False), dilated."""
+    shape, segs = filter_segs
+    m = torch.from_numpy(combined_mask(shape, segs))[None, None]
+    m = TF.interpolate(m, size=(ih, iw), mode="bilinear", align_corners=False)[0, 0].numpy()
+    return dilate(m, dilation)
+
+
+def make_tile_segs(ih, iw, bbox_size, crop_factor, min_overlap, dilation=0, filter_in=None, filter_out=None):
+    """ImpactMakeTileSEGS without irregular masks (§3.3). filter_in / filter_out: (shape, [Seg]) or
+    None. Tiles cover the crop region of filter_in's combined mask (all of the image without it);
+    pixels outside filter_in or inside filter_out are cleared and all-zero tiles dropped.
+    Raises ZeroDivisionError where the Impact Pack does (tile size == overlap after clamping).
+    Returns ((ih, iw), [Seg]) with bbox = (x1, y1, x2, y2) ints."""
     B, O = bbox_size, min_overlap
     if B <= 2 * O:
         O = B / 2
-    w, h = iw, ih
+    excl = filter_mask(filter_out, ih, iw, dilation) if filter_out else None
+    sx, sy, w, h = 0, 0, iw, ih
+    A = None
+    if filter_in:
+        A = filter_mask(filter_in, ih, iw, dilation)
+        _, area = mask_to_segs(A, 1.0, combined=True)
+        if not area:
+            return (ih, iw), []
+        cr = area[0].crop
+        sx, sy, w, h = cr[0], cr[1], cr[2] - cr[0], cr[3] - cr[1]
     if B > h or B > w:
         B = min(B, w, h)
     nH, nV = math.ceil(w / (B - O)), math.ceil(h / (B - O))
@@ -114,15 +170,19 @@ def make_tile_segs(ih, iw, bbox_size, crop_factor, min_overlap):
         nH = 1
     if oH == B:
         nV = 1
-    segs, y = [], 0
+    segs, y = [], sy
     for _ in range(nV):
-        x = 0
+        x = sx
         for _ in range(nH):
             x1, x2 = (x, x + B) if x + B < iw - 1 else (iw - B, iw)
             y1, y2 = (y, y + B) if y + B < ih - 1 else (ih - B, ih)
             crop = make_crop_region(iw, ih, (x1, y1, x2, y2), crop_factor)
             m = np.zeros((crop[3] - crop[1], crop[2] - crop[0]), F32)
             m[y1 - crop[1]:y2 - crop[1], x1 - crop[0]:x2 - crop[0]] = 1
+            if excl is not None:
+                m[excl[crop[1]:crop[3], crop[0]:crop[2]] != 0] = 0
+            if A is not None:
+                m[A[crop[1]:crop[3], crop[0]:crop[2]] == 0] = 0
             if m.any():
                 segs.append(Seg(m, crop, (x1, y1, x2, y2)))
             x += B - oW
@@ -130,39 +190,58 @@ def make_tile_segs(ih, iw, bbox_size, crop_factor, min_overlap):
     return (ih, iw), segs
 
 
-def mask_to_segs(mask, crop_factor, drop_size=10):
-    """MaskToSEGS(combined=False, bbox_fill=False, contour_fill=False) for masks whose components have
-    no holes: 8-connected components, outermost contours in reverse raster order of first pixels."""
-    H, W = mask.shape
-    fg = np.trunc(mask * 255).astype(np.uint8) > 0
-    label = np.zeros((H, W), np.int32)
-    comps = []
-    for y in range(H):
-        for x in range(W):
-            if fg[y, x] and not label[y, x]:
-                n = len(comps) + 1
-                stack, pix = [(y, x)], []
-                label[y, x] = n
-                while stack:
-                    cy, cx = stack.pop()
-                    pix.append((cy, cx))
-                    for dy in (-1, 0, 1):
-                        for dx in (-1, 0, 1):
-                            yy, xx = cy + dy, cx + dx
-                            if 0 <= yy < H and 0 <= xx < W and fg[yy, xx] and not label[yy, xx]:
-                                label[yy, xx] = n
-                                stack.append((yy, xx))
-                comps.append(n)
+def mask_to_segs(mask, crop_factor=3.0, drop_size=10, combined=False, bbox_fill=False, contour_fill=False):
+    """§3.2 Impact's mask_to_segs (MaskToSEGS) with the real OpenCV calls it makes. mask: [H,W] or
+    [B,H,W]; the segments of every batch entry go into one list. Returns ((H, W), [Seg]) with
+    bbox = (x1, y1, x2, y2) ints and label "A".
+    combined: one segment per entry around all nonzero pixels. [quirk] that bbox ends at the last
+    nonzero pixel, not one past it, and bbox_fill writes it at image coordinates into the crop.
+    Otherwise: uint8(f32(255 v)) (values outside 0..1 wrap as NumPy's cast does),
+    cv2.findContours(RETR_TREE, CHAIN_APPROX_SIMPLE), contours without a parent only, each filled
+    with cv2.drawContours(thickness=-1) (so holes and what lies in them belong to the segment),
+    bbox from cv2.boundingRect, kept when both sides exceed max(drop_size, 1)."""
+    drop_size = max(drop_size, 1)
+    mask = np.asarray(mask, F32)
+    if mask.ndim == 2:
+        mask = mask[None]
+    H, W = mask.shape[1:]
     segs = []
-    for n in reversed(comps):
-        ys, xs = np.nonzero(label == n)
-        bbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        bw, bh = bbox[2] - bbox[0], bbox[3] - bbox[1]
-        if not (bw > drop_size and bh > drop_size):
+    for M in mask:
+        if combined:
+            ys, xs = np.nonzero(M)
+            if len(ys) == 0:
+                continue
+            bbox = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+            crop = make_crop_region(W, H, bbox, crop_factor)
+            x1, y1, x2, y2 = crop
+            if x2 - x1 > 0 and y2 - y1 > 0:
+                cm = M[y1:y2, x1:x2]
+                if bbox_fill:
+                    bx1, by1, bx2, by2 = bbox
+                    cm = cm.copy()
+                    cm[by1:by2, bx1:bx2] = 1.0
+                segs.append(Seg(cm, crop, bbox, "A"))
             continue
-        crop = make_crop_region(W, H, bbox, crop_factor)
-        src = mask * (label == n)
-        segs.append(Seg(np.clip(src[crop[1]:crop[3], crop[0]:crop[2]], 0, 1), crop, bbox, "A"))
+        import cv2  # only here: the other oracles do not need OpenCV
+        U = (M * 255.0).astype(np.uint8)
+        contours, tree = cv2.findContours(U, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+        for j, contour in enumerate(contours):
+            if tree[0][j][3] != -1:
+                continue
+            S = np.zeros_like(U)
+            cv2.drawContours(S, [contour], 0, 255, -1)
+            S = np.array(S / 255.0).astype(F32)
+            x, y, w, h = cv2.boundingRect(contour)
+            bbox = (x, y, x + w, y + h)
+            crop = make_crop_region(W, H, bbox, crop_factor, None)
+            if w > drop_size and h > drop_size:
+                src = S if contour_fill else M * S
+                cm = np.array(src[crop[1]:crop[3], crop[0]:crop[2]])
+                if bbox_fill:
+                    cx1, cy1 = crop[0], crop[1]
+                    cm[y - cy1:y + h - cy1, x - cx1:x + w - cx1] = 1.0
+                cm = torch.clip(torch.from_numpy(cm), 0, 1.0).numpy()
+                segs.append(Seg(cm, crop, bbox, "A"))
     return (H, W), segs
 
 

@@ -195,7 +195,7 @@ def test_hook_and_gits_example_matches_oracle(models, M, conds, tmp_path):
     p = O.psnr(got, ref)
     print(f"d_hook_gits: PSNR {p:.2f} dB")
     assert p >= PSNR_MIN
-    assert (tmp_path / "temp" / "pvhook" / "10.png").exists()
+    assert (tmp_path / "temp" / "pvhook" / "10.webp").exists()
 
 
 def test_edge_cases_overlap_odd_sizes_downscale(models, M, conds, tmp_path):

@@ -23,6 +23,8 @@ def lib():
         _sig(L.cfy_package_component, [C.c_void_p, C.c_char_p], C.c_void_p)
         _sig(L.cfy_aoti_component_run, [C.c_void_p, C.POINTER(TensorP), C.c_int, C.POINTER(TensorP), C.c_int,
                                         C.POINTER(Error)])
+        _sig(L.cfy_component_call_host, [C.c_void_p, C.POINTER(TensorP), C.c_int, C.POINTER(TensorP), C.c_int,
+                                        C.POINTER(Error)])
         L._models_bound = True
     return L
 
@@ -35,8 +37,10 @@ class Package:
         if st != 0:
             raise RuntimeError(f"status {st}: {err}")
 
-    def run(self, component, *arrays, n_out=1):
-        """Run a compiled component on NumPy inputs; returns (status, outputs or error)."""
+    def run(self, component, *arrays, n_out=1, host=False):
+        """Run a compiled component on NumPy inputs; returns (status, outputs or error).
+        host=False: the raw graph call (inputs must have the graph's dtype); host=True: through
+        cfy_component_call_host (f32 in, converted to the graph's dtype; f32 out)."""
         c = lib().cfy_package_component(self.h, component.encode())
         if not c:
             raise KeyError(component)
@@ -44,7 +48,8 @@ class Package:
         arr = (TensorP * len(ins))(*ins)
         outs = (TensorP * n_out)()
         err = Error()
-        st = lib().cfy_aoti_component_run(c, arr, len(ins), outs, n_out, C.byref(err))
+        call = lib().cfy_component_call_host if host else lib().cfy_aoti_component_run
+        st = call(c, arr, len(ins), outs, n_out, C.byref(err))
         for t in ins:
             cfy.release(t)
         if st != 0:

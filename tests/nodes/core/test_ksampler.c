@@ -255,6 +255,42 @@ static void test_bad_input(void)
     teardown(&f);
 }
 
+/* Progress: KSampler reports one "steps" bar, done 1..steps of steps, naming the node. */
+typedef struct progress_log {
+    int calls, bad;
+    int64_t last_done, total;
+} progress_log;
+
+static void record_progress(void *user, const char *node_id, const char *class_type, const char *label, int64_t done,
+                            int64_t total)
+{
+    progress_log *l = user;
+    if (!node_id || strcmp(class_type, "KSampler") != 0 || strcmp(label, "steps") != 0 || done != l->last_done + 1)
+        l->bad++;
+    l->calls++;
+    l->last_done = done;
+    l->total = total;
+}
+
+static void test_progress_is_labelled_steps(void)
+{
+    fixture f = setup();
+    cfy_runtime_destroy(f.rt);
+    progress_log log = {0};
+    cfy_runtime_options o;
+    cfy_runtime_options_init(&o);
+    o.progress = record_progress;
+    o.progress_user = &log;
+    cfy_error err = {0};
+    f.rt = NULL;
+    CHECK_ST(cfy_runtime_create(&o, &f.rt, &err), &err);
+    cfy_value *a = f.rt ? ksampler(&f, "euler", "normal", 5, 7.0, 1.0, &err) : NULL;
+    CHECK(a != NULL);
+    CHECK(log.calls == 5 && log.bad == 0 && log.last_done == 5 && log.total == 5);
+    cfy_value_release(a);
+    teardown(&f);
+}
+
 static void test_name_tables(void)
 {
     int n = 0;
@@ -276,5 +312,6 @@ int main(void)
     RUN(test_schedulers_nodes);
     RUN(test_differential_diffusion_node);
     RUN(test_bad_input);
+    RUN(test_progress_is_labelled_steps);
     return cfy_test_finish();
 }

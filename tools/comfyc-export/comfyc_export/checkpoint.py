@@ -15,6 +15,7 @@ from . import arch_unet, arch_vae
 UNET_PREFIX = "model.diffusion_model."
 VAE_PREFIX = "first_stage_model."
 CLIP_PREFIX = "cond_stage_model.transformer."
+OPENCLIP_PREFIX = "cond_stage_model.model."  # SD2.x: OpenCLIP ViT-H text tower in open_clip's own layout
 
 
 class ExportError(Exception):
@@ -95,6 +96,8 @@ def unet_config(u, meta):
     cfg["use_linear_in_transformer"] = u["middle_block.1.proj_in.weight"].ndim == 2
     if "comfyc.unet_num_heads" in meta:
         cfg["num_heads"], cfg["num_head_channels"] = int(meta["comfyc.unet_num_heads"]), -1
+    elif "comfyc.unet_head_channels" in meta:
+        cfg["num_heads"], cfg["num_head_channels"] = -1, int(meta["comfyc.unet_head_channels"])
     elif cfg["context_dim"] == 768:
         cfg["num_heads"], cfg["num_head_channels"] = 8, -1
     else:
@@ -163,10 +166,37 @@ def build_vae(sd):
 
 # ---------------------------------------------------------------- CLIP text encoder
 
-def clip_config(c, meta):
+def openclip_to_hf(oc):
+    """OpenCLIP text-tower keys (SD2.x `cond_stage_model.model.*`, prefix removed) -> transformers'
+    CLIPTextModelWithProjection keys. The fused attention projection is split in q, k, v order and
+    the text projection (applied as x @ P in open_clip) becomes a Linear weight P^T."""
+    if "transformer.resblocks.0.attn.in_proj_weight" not in oc:
+        raise ExportError("OpenCLIP text encoder without transformer.resblocks.0.attn.in_proj_weight")
+    hf = {"text_model.embeddings.token_embedding.weight": oc["token_embedding.weight"],
+          "text_model.embeddings.position_embedding.weight": oc["positional_embedding"],
+          "text_model.final_layer_norm.weight": oc["ln_final.weight"],
+          "text_model.final_layer_norm.bias": oc["ln_final.bias"]}
+    if "text_projection" in oc:
+        hf["text_projection.weight"] = oc["text_projection"].t().contiguous()
+    names = {"ln_1": "layer_norm1", "ln_2": "layer_norm2", "mlp.c_fc": "mlp.fc1", "mlp.c_proj": "mlp.fc2",
+             "attn.out_proj": "self_attn.out_proj"}
+    for i in range(_count(oc, r"transformer\.resblocks\.(\d+)\.")):
+        src, dst = f"transformer.resblocks.{i}.", f"text_model.encoder.layers.{i}."
+        for a, b in names.items():
+            for wb in ("weight", "bias"):
+                hf[f"{dst}{b}.{wb}"] = oc[f"{src}{a}.{wb}"]
+        for wb in ("weight", "bias"):
+            q, k, v = oc[f"{src}attn.in_proj_{wb}"].chunk(3, dim=0)
+            for name, t in (("q_proj", q), ("k_proj", k), ("v_proj", v)):
+                hf[f"{dst}self_attn.{name}.{wb}"] = t.contiguous()
+    return hf
+
+
+def clip_config(c, meta, openclip):
     from transformers import CLIPTextConfig
     hidden = c["text_model.embeddings.token_embedding.weight"].shape[1]
     heads = int(meta.get("comfyc.clip_num_heads", max(1, hidden // 64)))
+    proj = c.get("text_projection.weight")
     return CLIPTextConfig(
         vocab_size=c["text_model.embeddings.token_embedding.weight"].shape[0],
         hidden_size=hidden,
@@ -174,21 +204,29 @@ def clip_config(c, meta):
         num_hidden_layers=_count(c, r"text_model\.encoder\.layers\.(\d+)\."),
         num_attention_heads=heads,
         max_position_embeddings=c["text_model.embeddings.position_embedding.weight"].shape[0],
-        hidden_act="quick_gelu", layer_norm_eps=1e-5, bos_token_id=49406, eos_token_id=49407, pad_token_id=49407)
+        projection_dim=proj.shape[0] if proj is not None else hidden,
+        # OpenAI's CLIP-L uses quick_gelu; OpenCLIP ViT-H (SD2) the exact GELU
+        hidden_act="gelu" if openclip else "quick_gelu", layer_norm_eps=1e-5,
+        bos_token_id=49406, eos_token_id=49407, pad_token_id=0 if openclip else 49407)
 
 
 def build_clip(sd, meta):
-    from transformers import CLIPTextModel
+    """The text encoder as a transformers CLIPTextModel (SD1.x, OpenAI CLIP-L keys) or
+    CLIPTextModelWithProjection (SD2.x, OpenCLIP keys converted). Returns (module, config)."""
+    from transformers import CLIPTextModel, CLIPTextModelWithProjection
     c = sub(sd, CLIP_PREFIX)
-    if "text_model.embeddings.token_embedding.weight" not in c:
-        if any(k.startswith("cond_stage_model.model.") for k in sd):
-            raise ExportError("OpenCLIP text encoders (SD2.x) are not supported yet")
-        raise ExportError("no CLIP text encoder found (expected cond_stage_model.transformer.text_model.*)")
+    openclip = "text_model.embeddings.token_embedding.weight" not in c
+    if openclip:
+        oc = sub(sd, OPENCLIP_PREFIX)
+        if not oc:
+            raise ExportError("no CLIP text encoder found (expected cond_stage_model.transformer.text_model.* "
+                              "or cond_stage_model.model.* keys)")
+        c = openclip_to_hf(oc)
     c = {k: v for k, v in c.items() if not k.endswith("position_ids")}
-    cfg = clip_config(c, meta)
+    cfg = clip_config(c, meta, openclip)
     cfg._attn_implementation = "eager"
-    m = CLIPTextModel(cfg)
-    if not hasattr(m, "text_model"):  # transformers >= 5 dropped the text_model level
+    m = (CLIPTextModelWithProjection if "text_projection.weight" in c else CLIPTextModel)(cfg)
+    if not hasattr(m, "text_model"):  # transformers >= 5 dropped the text_model level of CLIPTextModel
         c = {k[len("text_model."):] if k.startswith("text_model.") else k: v for k, v in c.items()}
     missing, unexpected = m.load_state_dict(c, strict=False)
     missing = [k for k in missing if not k.endswith("position_ids")]
@@ -197,11 +235,16 @@ def build_clip(sd, meta):
     return m.eval(), cfg
 
 
+def has_projection(clip):
+    return hasattr(clip, "text_projection")
+
+
 class TextEncoderLayers(torch.nn.Module):
     """tokens i64 [B,77] -> f32 [L,B,77,D]: every layer's hidden state after the final layer norm.
 
-    Layer L-1 is the usual output; CLIPSetLastLayer -n picks layer L-n. The pooled output is
-    row [L-1, b, first EOS] (SD1 models do not use a text projection)."""
+    Layer L-1 is the last layer; CLIPSetLastLayer -n picks layer L-n. Without a text projection
+    (SD1) the pooled output is row [L-1, b, first EOS]; with one (SD2) the graph returns it as a
+    second output, pooled f32 [B,P] = that row times the projection."""
 
     def __init__(self, clip):
         super().__init__()
@@ -210,7 +253,10 @@ class TextEncoderLayers(torch.nn.Module):
     def forward(self, tokens):
         out = self.clip(input_ids=tokens, output_hidden_states=True)
         hs = torch.stack(list(out.hidden_states[1:]), dim=0)
-        return text_model(self.clip).final_layer_norm(hs)
+        hs = text_model(self.clip).final_layer_norm(hs)
+        if has_projection(self.clip):
+            return hs, out.text_embeds
+        return hs
 
 
 def text_model(clip):
@@ -221,7 +267,7 @@ def text_model(clip):
 def clip_state_dict(clip):
     """State dict in the SD checkpoint's layout (text_model.* keys), whatever the transformers version."""
     sd = clip.state_dict()
-    if not hasattr(clip, "text_model"):
+    if not hasattr(clip, "text_model"):  # transformers >= 5 CLIPTextModel
         sd = {"text_model." + k: v for k, v in sd.items()}
     return {k: v for k, v in sd.items() if not k.endswith("position_ids")}
 

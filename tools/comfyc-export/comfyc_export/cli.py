@@ -134,23 +134,27 @@ def export_vae(vae, cfg, tmp, args):
 def export_clip(clip, ccfg, tmp, args):
     import torch
     from .aoti import DTYPES, DTYPE_NAMES, compile_component, dyn
-    from .checkpoint import TextEncoderLayers
+    from .checkpoint import TextEncoderLayers, has_projection
     dt = DTYPES[args.dtype]
     m = TextEncoderLayers(clip.to(device=args.device, dtype=dt)).eval()
     batch = dyn("batch", 1, args.max_chunks * 2 + 1)
     ex = torch.randint(0, 49406, (2, 77), generator=torch.Generator().manual_seed(0)).to(args.device)
     ex[:, 0] = 49406
     ex[:, 10:] = 49407
-    return compile_component(
-        m, "text_encoder", [("tokens", ex, [batch, 77])],
-        [("hidden", DTYPE_NAMES[dt], [ccfg.num_hidden_layers, batch[0], 77, ccfg.hidden_size])], tmp, args.device)
+    outs = [("hidden", DTYPE_NAMES[dt], [ccfg.num_hidden_layers, batch[0], 77, ccfg.hidden_size])]
+    if has_projection(clip):
+        outs.append(("pooled", DTYPE_NAMES[dt], [batch[0], ccfg.projection_dim]))
+    return compile_component(m, "text_encoder", [("tokens", ex, [batch, 77])], outs, tmp, args.device)
 
 
 def text_encoder_manifest(family, ccfg, tok_dir):
-    return {"type": "clip_l" if family == "sd1" else "clip_h", "vocab": f"{tok_dir}/vocab.json",
+    """Tokenizer and layer conventions of ComfyUI's SD1 (CLIP-L) and SD2 (OpenCLIP ViT-H) encoders:
+    SD2 pads with 0 instead of EOS and takes the penultimate layer unless CLIPSetLastLayer says otherwise."""
+    sd1 = family == "sd1"
+    return {"type": "clip_l" if sd1 else "clip_h", "vocab": f"{tok_dir}/vocab.json",
             "merges": f"{tok_dir}/merges.txt", "max_length": 77, "bos": 49406, "eos": 49407,
-            "pad": 49407 if family == "sd1" else 0, "hidden_size": ccfg.hidden_size,
-            "num_layers": ccfg.num_hidden_layers, "default_layer": -1 if family == "sd1" else -2,
+            "pad": 49407 if sd1 else 0, "hidden_size": ccfg.hidden_size,
+            "num_layers": ccfg.num_hidden_layers, "default_layer": -1 if sd1 else -2,
             "component": "text_encoder"}
 
 
@@ -216,7 +220,7 @@ def cmd_upscale(src, out_root, args):
     net = net.to(device=args.device, dtype=dt)
     batch = aoti.dyn("batch", 1, args.max_batch)
     s = cfg["scale"]
-    fold = {4: 1, 2: 2, 1: 4}[s]  # x2/x1 models fold 2x2/4x4 pixels into channels: sides must divide
+    fold = cfg["unshuffle"]  # Real-ESRGAN x2/x1 fold 2x2/4x4 pixels into channels: sides must divide
     if fold == 1:
         h, w = aoti.dyn("h", 2, args.max_tile), aoti.dyn("w", 2, args.max_tile)
     else:
@@ -229,31 +233,38 @@ def cmd_upscale(src, out_root, args):
     return 0
 
 
-def cmd_tiny(seed, models, args):
+def _tiny_models():
+    """--what name -> (models subfolder, file name pattern, writer(seed, path), exporter)."""
+    import torch
+
     from . import arch_esrgan, tiny
-    what = set(args.what.split(","))
+    return {
+        "checkpoint": ("checkpoints", "tiny-sd1-s{}.safetensors", tiny.make_checkpoint, cmd_checkpoint),
+        "sd2": ("checkpoints", "tiny-sd2-v-s{}.safetensors", tiny.make_checkpoint_sd2, cmd_checkpoint),
+        # full-size SD1.5 shapes with random weights, for GPU timings (~2 GB file)
+        "sd15-full": ("checkpoints", "random-sd15-full-s{}.safetensors",
+                      lambda seed, path: tiny.make_checkpoint(seed, path, size="full", dtype=torch.float16),
+                      cmd_checkpoint),
+        "vae": ("vae", "tiny-vae-s{}.safetensors", lambda seed, path: tiny.make_vae(seed + 1, path), cmd_vae),
+        "upscale": ("upscale_models", "tiny-esrgan-4x-s{}.safetensors", arch_esrgan.make_tiny, cmd_upscale),
+    }
+
+
+def cmd_tiny(seed, models, args):
+    table = _tiny_models()
+    what = args.what.split(",")
+    unknown = [w for w in what if w not in table]
+    if unknown:
+        raise ExportError(f"--what: unknown model {unknown[0]!r} (choose from {', '.join(table)})")
     rc = 0
-    if "checkpoint" in what:
-        d = os.path.join(models, "checkpoints")
+    for name in what:
+        sub, pattern, write, export = table[name]
+        d = os.path.join(models, sub)
         os.makedirs(d, exist_ok=True)
-        src = os.path.join(d, f"tiny-sd1-s{seed}.safetensors")
+        src = os.path.join(d, pattern.format(seed))
         if not os.path.exists(src) or args.force:
-            tiny.make_checkpoint(seed, src)
-        rc |= cmd_checkpoint(src, d, args)
-    if "vae" in what:
-        d = os.path.join(models, "vae")
-        os.makedirs(d, exist_ok=True)
-        src = os.path.join(d, f"tiny-vae-s{seed}.safetensors")
-        if not os.path.exists(src) or args.force:
-            tiny.make_vae(seed + 1, src)
-        rc |= cmd_vae(src, d, args)
-    if "upscale" in what:
-        d = os.path.join(models, "upscale_models")
-        os.makedirs(d, exist_ok=True)
-        src = os.path.join(d, f"tiny-esrgan-4x-s{seed}.safetensors")
-        if not os.path.exists(src) or args.force:
-            arch_esrgan.make_tiny(seed, src)
-        rc |= cmd_upscale(src, d, args)
+            write(seed, src)
+        rc |= export(src, d, args)
     return rc
 
 
@@ -265,7 +276,9 @@ def main(argv=None):
     p.add_argument("--out", help="folder receiving <source name>.comfyc/ (e.g. models/checkpoints)")
     p.add_argument("--tiny-random", type=int, metavar="SEED", help="build seeded-random tiny models and export them")
     p.add_argument("--models", help="models folder for --tiny-random (checkpoints/, vae/, upscale_models/)")
-    p.add_argument("--what", default="checkpoint,vae,upscale", help="--tiny-random: which models")
+    p.add_argument("--what", default="checkpoint,sd2,vae,upscale",
+                   help="--tiny-random: which models (checkpoint = SD1.x, sd2 = SD2.x v-prediction; "
+                        "sd15-full = full-size SD1.5 shapes with random weights, for timings)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--dtype", default="fp32", choices=["fp32", "fp16", "bf16"])
     p.add_argument("--prediction", default="auto", choices=["auto", "eps", "v"])

@@ -1,7 +1,8 @@
 """tiny — seeded-random small models of the real architectures, written as original-layout checkpoints.
 
 The checkpoint is what a user would have on disk (keys `model.diffusion_model.*`,
-`first_stage_model.*`, `cond_stage_model.transformer.text_model.*`); the hyperparameters that
+`first_stage_model.*`, and `cond_stage_model.transformer.text_model.*` for SD1 or
+`cond_stage_model.model.*` for SD2); the hyperparameters that
 shapes cannot tell go into the safetensors metadata (`comfyc.*`). The exporter then reads it
 back through the same path as a real checkpoint.
 """
@@ -16,6 +17,10 @@ TINY_UNET = dict(in_channels=4, out_channels=4, model_channels=32, channel_mult=
                  transformer_depth=1, use_linear_in_transformer=False)
 TINY_VAE = dict(ch=32, ch_mult=[1, 1, 2, 2], num_res_blocks=1, z_channels=4, in_channels=3, out_ch=3)
 TINY_CLIP = dict(hidden=32, layers=3, heads=2, intermediate=64, vocab=49408, positions=77)
+# SD2.x: linear transformer projections, heads from a head width, v-prediction, OpenCLIP text tower
+# (projection width differs from the model width so a transposed projection cannot pass unnoticed)
+TINY_UNET_SD2 = dict(TINY_UNET, num_heads=-1, num_head_channels=16, use_linear_in_transformer=True)
+TINY_OPENCLIP = dict(width=32, layers=3, heads=2, mlp=128, vocab=49408, context=77, proj=24)
 
 
 def _perturb(module, gen, scale=0.05):
@@ -25,9 +30,13 @@ def _perturb(module, gen, scale=0.05):
             p.add_(torch.randn(p.shape, generator=gen) * scale)
 
 
-def tiny_clip(gen):
+# Full-size SD1.5 architecture (for timing on a GPU: random weights, the real shapes)
+FULL_CLIP = dict(hidden=768, layers=12, heads=12, intermediate=3072, vocab=49408, positions=77)
+SIZES = {"tiny": (TINY_UNET, TINY_VAE, TINY_CLIP), "full": (arch_unet.SD1_CONFIG, arch_vae.SD_VAE_CONFIG, FULL_CLIP)}
+
+
+def tiny_clip(gen, c=TINY_CLIP):
     from transformers import CLIPTextConfig, CLIPTextModel
-    c = TINY_CLIP
     cfg = CLIPTextConfig(vocab_size=c["vocab"], hidden_size=c["hidden"], intermediate_size=c["intermediate"],
                          num_hidden_layers=c["layers"], num_attention_heads=c["heads"],
                          max_position_embeddings=c["positions"], hidden_act="quick_gelu",
@@ -44,23 +53,76 @@ def tiny_clip(gen):
     return m
 
 
-def make_checkpoint(seed, path):
-    """Write a tiny SD1-architecture checkpoint (UNet + VAE + CLIP-L-style text encoder) to path."""
+def make_checkpoint(seed, path, size="tiny", dtype=torch.float32):
+    """Write an SD1-architecture checkpoint (UNet + VAE + CLIP-L-style text encoder) with seeded
+    random weights to path: size "tiny" (the test models) or "full" (SD1.5's real shapes, ~1.07 G
+    parameters, for timings; written in `dtype`)."""
+    unet_cfg, vae_cfg, clip_cfg = SIZES[size]
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    unet = arch_unet.UNetModel(TINY_UNET)
-    _perturb(unet, gen)
-    vae = arch_vae.AutoencoderKL(TINY_VAE)
-    _perturb(vae, gen)
-    clip = tiny_clip(gen)
+    unet = arch_unet.UNetModel(unet_cfg)
+    vae = arch_vae.AutoencoderKL(vae_cfg)
+    if size == "tiny":  # full size keeps the default init: jitter on 860 M weights would overflow fp16
+        _perturb(unet, gen)
+        _perturb(vae, gen)
+    clip = tiny_clip(gen, clip_cfg)
     sd = {}
     sd.update({checkpoint.UNET_PREFIX + k: v for k, v in unet.state_dict().items()})
     sd.update({checkpoint.VAE_PREFIX + k: v for k, v in vae.state_dict().items()})
     sd.update({checkpoint.CLIP_PREFIX + k: v for k, v in checkpoint.clip_state_dict(clip).items()})
-    sd = {k: v.contiguous().float() for k, v in sd.items()}
+    sd = {k: v.contiguous().to(dtype) for k, v in sd.items()}
     meta = {"comfyc.family": "sd1", "comfyc.prediction": "eps", "comfyc.tiny_seed": str(seed),
-            "comfyc.unet_num_heads": str(TINY_UNET["num_heads"]), "comfyc.clip_num_heads": str(TINY_CLIP["heads"]),
-            "comfyc.tiny_config": json.dumps({"unet": TINY_UNET, "vae": TINY_VAE, "clip": TINY_CLIP})}
+            "comfyc.unet_num_heads": str(unet_cfg["num_heads"]), "comfyc.clip_num_heads": str(clip_cfg["heads"]),
+            "comfyc.tiny_config": json.dumps({"unet": unet_cfg, "vae": vae_cfg, "clip": clip_cfg})}
+    from safetensors.torch import save_file
+    save_file(sd, str(path), metadata=meta)
+    return path
+
+
+def tiny_openclip(gen):
+    """Random OpenCLIP text-tower weights in open_clip's own key layout (as SD2 checkpoints store them
+    under cond_stage_model.model.)."""
+    c = TINY_OPENCLIP
+    w = c["width"]
+
+    def rnd(*shape, scale=0.02):
+        return torch.randn(shape, generator=gen) * scale
+
+    def norm(prefix):
+        return {prefix + ".weight": 1.0 + rnd(w, scale=0.05), prefix + ".bias": rnd(w, scale=0.05)}
+
+    sd = {"token_embedding.weight": rnd(c["vocab"], w, scale=0.4), "positional_embedding": rnd(c["context"], w, scale=0.05),
+          "text_projection": rnd(w, c["proj"], scale=w ** -0.5), "logit_scale": torch.tensor(4.6052)}
+    sd.update(norm("ln_final"))
+    for i in range(c["layers"]):
+        p = f"transformer.resblocks.{i}."
+        sd.update(norm(p + "ln_1"))
+        sd.update(norm(p + "ln_2"))
+        sd.update({p + "attn.in_proj_weight": rnd(3 * w, w, scale=0.15), p + "attn.in_proj_bias": rnd(3 * w, scale=0.05),
+                   p + "attn.out_proj.weight": rnd(w, w, scale=0.15), p + "attn.out_proj.bias": rnd(w, scale=0.05),
+                   p + "mlp.c_fc.weight": rnd(c["mlp"], w, scale=0.15), p + "mlp.c_fc.bias": rnd(c["mlp"], scale=0.05),
+                   p + "mlp.c_proj.weight": rnd(w, c["mlp"], scale=0.1), p + "mlp.c_proj.bias": rnd(w, scale=0.05)})
+    return sd
+
+
+def make_checkpoint_sd2(seed, path):
+    """Write a tiny SD2.x-architecture v-prediction checkpoint (UNet with linear projections + VAE +
+    OpenCLIP text tower) to path."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    unet = arch_unet.UNetModel(TINY_UNET_SD2)
+    _perturb(unet, gen)
+    vae = arch_vae.AutoencoderKL(TINY_VAE)
+    _perturb(vae, gen)
+    sd = {}
+    sd.update({checkpoint.UNET_PREFIX + k: v for k, v in unet.state_dict().items()})
+    sd.update({checkpoint.VAE_PREFIX + k: v for k, v in vae.state_dict().items()})
+    sd.update({checkpoint.OPENCLIP_PREFIX + k: v for k, v in tiny_openclip(gen).items()})
+    sd = {k: v.contiguous().float() for k, v in sd.items()}
+    meta = {"comfyc.family": "sd2", "comfyc.prediction": "v", "comfyc.tiny_seed": str(seed),
+            "comfyc.unet_head_channels": str(TINY_UNET_SD2["num_head_channels"]),
+            "comfyc.clip_num_heads": str(TINY_OPENCLIP["heads"]),
+            "comfyc.tiny_config": json.dumps({"unet": TINY_UNET_SD2, "vae": TINY_VAE, "clip": TINY_OPENCLIP})}
     from safetensors.torch import save_file
     save_file(sd, str(path), metadata=meta)
     return path
