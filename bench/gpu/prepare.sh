@@ -6,7 +6,6 @@
 # Then: device run with carry [".gpu-carry"] and command `bash bench/gpu/run_on_device.sh [tiny|full]`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-grep -qx '/.gpu-carry/' .git/info/exclude 2>/dev/null || echo '/.gpu-carry/' >>.git/info/exclude
 mkdir -p .gpu-carry/debs
 (cd .gpu-carry/debs && apt-get download libcjson1 libcjson-dev libstb0 libstb-dev libwebp7 libwebpmux3 \
   libwebpdemux2 libwebp-dev zlib1g-dev pkgconf pkgconf-bin libpkgconf3)

@@ -10,7 +10,7 @@ static cfy_status clip_text_encode_run(cfy_node_ctx *ctx)
     if (!st) st = cfy_node_in_object(ctx, "clip", CFY_T_CLIP, (void **)&clip);
     if (st) return st;
     cfy_conditioning *cond = NULL;
-    if ((st = cfy_clip_encode(clip, text, &cond, cfy_node_err(ctx))))
+    if ((st = cfy_clip_encode(clip, text, cfy_node_runtime(ctx), &cond, cfy_node_err(ctx))))
         return cfy_error_set_input(cfy_node_err(ctx), "text");
     cfy_value *v = cfy_value_new_conditioning(cond);
     if (!v) return cfy_node_fail(ctx, CFY_ENOMEM, NULL, "out of memory");

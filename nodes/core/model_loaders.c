@@ -96,7 +96,10 @@ static cfy_status checkpoint_loader_run(cfy_node_ctx *ctx)
         st = cfy_node_fail(ctx, CFY_EINVAL, "ckpt_name", "%s is a '%s' package, not a checkpoint", pkg->manifest->dir,
                            pkg->manifest->kind);
     if (!st) st = cfy_unet_model_new(pkg, &model, err);
-    if (!st) st = cfy_clip_new(pkg, &clip, err);
+    char **embedding_dirs = NULL; /* "embedding:NAME" in prompts, as ComfyUI's embeddings folders */
+    if (!st) st = cfy_model_paths_dirs(cfy_node_runtime(ctx), "embeddings", &embedding_dirs, err);
+    if (!st) st = cfy_clip_new(pkg, (const char *const *)embedding_dirs, &clip, err);
+    cfy_strlist_free(embedding_dirs);
     if (!st) st = cfy_vae_new(pkg, &vae, err);
     cfy_package_release(pkg);
     if (st) {

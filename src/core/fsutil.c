@@ -97,7 +97,7 @@ static bool is_inside(const char *base, const char *path)
     return path[n] == '\0' || path[n] == '/' || (n > 0 && base[n - 1] == '/');
 }
 
-cfy_status cfy_path_join_inside(const char *base, const char *rel, char **out, cfy_error *err)
+cfy_status cfy_path_join_name(const char *base, const char *rel, char **out, cfy_error *err)
 {
     *out = NULL;
     if (!rel || !rel[0]) return cfy_error_set(err, CFY_EINVAL, "empty file name");
@@ -113,6 +113,15 @@ cfy_status cfy_path_join_inside(const char *base, const char *rel, char **out, c
     char *joined = malloc(len);
     if (!joined) return cfy_error_set(err, CFY_ENOMEM, "out of memory");
     snprintf(joined, len, "%s/%s", base, rel);
+    *out = joined;
+    return CFY_OK;
+}
+
+cfy_status cfy_path_join_inside(const char *base, const char *rel, char **out, cfy_error *err)
+{
+    char *joined = NULL;
+    cfy_status st = cfy_path_join_name(base, rel, &joined, err);
+    if (st) return st;
     /* Symlinks: resolve what exists of the path and check it stays below base. */
     char real_base[PATH_MAX], real_path[PATH_MAX];
     if (realpath(base, real_base)) {

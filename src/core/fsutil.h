@@ -19,6 +19,10 @@ cfy_status cfy_write_file_atomic(const char *path, const void *data, size_t size
  * ".." components, and (when the result exists) symlinks resolving outside base.
  * out: returns new malloc'd path (free()). `what` names the input for messages. */
 cfy_status cfy_path_join_inside(const char *base, const char *rel, char **out, cfy_error *err);
+/* The lexical half of cfy_path_join_inside: refuses absolute names and ".." components but
+ * follows symlinks, as ComfyUI does in model folders (models often live on another disk behind
+ * a link the administrator made). For admin-configured folders only, never for input/output. */
+cfy_status cfy_path_join_name(const char *base, const char *rel, char **out, cfy_error *err);
 
 /* mkdir -p. */
 cfy_status cfy_mkdirs(const char *path, cfy_error *err);

@@ -1,5 +1,7 @@
 /* manifest.c — parse a model package's manifest.json and check tensors against its signatures. */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,30 @@ static bool num_field(const cJSON *o, const char *key, double *out)
     if (!cJSON_IsNumber(v)) return false;
     *out = v->valuedouble;
     return true;
+}
+
+/* Manifest integers arrive as doubles, and converting a double outside the target type is UB (found
+ * by fuzz_manifest: "channels": 4.9e9), so values outside lo..hi are refused instead of cast.
+ * Sizes and dims are bounded by 2^53, where doubles still hold every integer. */
+#define I64_LIM ((int64_t)1 << 53)
+
+static bool to_int(double v, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!(v >= (double)lo && v <= (double)hi)) return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+/* Optional integer field `where`.`key`: def when absent or not a number, an error when out of range. */
+static cfy_status int_field(const cJSON *o, const char *key, int64_t lo, int64_t hi, int64_t def, int64_t *out,
+                            const char *where, cfy_error *err)
+{
+    double v;
+    *out = def;
+    if (num_field(o, key, &v) && !to_int(v, lo, hi, out))
+        return cfy_error_set(err, CFY_EPARSE, "manifest: %s.%s: %g is outside %lld..%lld", where, key, v, (long long)lo,
+                             (long long)hi);
+    return CFY_OK;
 }
 
 static bool parse_dtype(const char *s, cfy_dtype *out)
@@ -68,18 +94,25 @@ static cfy_status parse_io(const cJSON *arr, cfy_io_spec *io, int *n, const char
             memset(ds, 0, sizeof *ds);
             ds->mul = ds->scale = 1;
             if (cJSON_IsNumber(dim)) {
-                ds->min = ds->max = (int64_t)dim->valuedouble;
+                if (!to_int(dim->valuedouble, 0, I64_LIM, &ds->min))
+                    return cfy_error_set(err, CFY_EPARSE, "manifest: %s[%d] dim %d: size %g is out of range", where, i,
+                                         d, dim->valuedouble);
+                ds->max = ds->min;
                 continue;
             }
             const char *dn = str_field(dim, "dim");
-            if (!dn)
-                return cfy_error_set(err, CFY_EPARSE, "manifest: %s[%d] dim %d: number or {dim: name}", where, i, d);
+            /* an empty name would read back as a static dim (name[0] == 0) and a truncated one could
+             * merge two symbols in cfy_component_check_inputs: refuse both (found by fuzz_manifest) */
+            if (!dn || !dn[0] || strlen(dn) >= sizeof ds->name)
+                return cfy_error_set(err, CFY_EPARSE, "manifest: %s[%d] dim %d: number or {dim: name} (1..%d chars)",
+                                     where, i, d, (int)sizeof ds->name - 1);
             snprintf(ds->name, sizeof ds->name, "%s", dn);
-            double v;
-            ds->min = num_field(dim, "min", &v) ? (int64_t)v : -1;
-            ds->max = num_field(dim, "max", &v) ? (int64_t)v : -1;
-            if (num_field(dim, "mul", &v)) ds->mul = (int64_t)v;
-            if (num_field(dim, "scale", &v)) ds->scale = (int64_t)v;
+            cfy_status st;
+            if ((st = int_field(dim, "min", -1, I64_LIM, -1, &ds->min, where, err)) ||
+                (st = int_field(dim, "max", -1, I64_LIM, -1, &ds->max, where, err)) ||
+                (st = int_field(dim, "mul", -I64_LIM, I64_LIM, 1, &ds->mul, where, err)) ||
+                (st = int_field(dim, "scale", -I64_LIM, I64_LIM, 1, &ds->scale, where, err)))
+                return st;
             if (ds->mul < 1) ds->mul = 1;
         }
     }
@@ -100,12 +133,10 @@ static cfy_status parse_component(const char *dir, const char *name, const cJSON
     out->blob_path = join(dir, sub, blob);
     if (!out->dir || !out->so_path || !out->blob_path) return cfy_error_set(err, CFY_ENOMEM, "manifest: out of memory");
     double v;
-    if (!num_field(c, "so_bytes", &v))
-        return cfy_error_set(err, CFY_EPARSE, "manifest: component %s needs so_bytes", name);
-    out->so_bytes = (int64_t)v;
-    if (!num_field(c, "blob_bytes", &v))
-        return cfy_error_set(err, CFY_EPARSE, "manifest: component %s needs blob_bytes", name);
-    out->blob_bytes = (int64_t)v;
+    if (!num_field(c, "so_bytes", &v) || !to_int(v, 0, I64_LIM, &out->so_bytes))
+        return cfy_error_set(err, CFY_EPARSE, "manifest: component %s needs so_bytes (a file size)", name);
+    if (!num_field(c, "blob_bytes", &v) || !to_int(v, 0, I64_LIM, &out->blob_bytes))
+        return cfy_error_set(err, CFY_EPARSE, "manifest: component %s needs blob_bytes (a file size)", name);
     char where[64];
     snprintf(where, sizeof where, "%s.inputs", name);
     cfy_status st = parse_io(cJSON_GetObjectItemCaseSensitive(c, "inputs"), out->in, &out->n_in, where, err);
@@ -114,13 +145,27 @@ static cfy_status parse_component(const char *dir, const char *name, const cJSON
     return parse_io(cJSON_GetObjectItemCaseSensitive(c, "outputs"), out->out, &out->n_out, where, err);
 }
 
+/* "major.minor.patch[anything]" (sscanf's %d is UB on overflow, so strtol with a range check) */
+static bool parse_abi(const char *s, int abi[3])
+{
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        errno = 0;
+        long x = strtol(s, &end, 10);
+        if (end == s || errno || x < INT_MIN || x > INT_MAX || (i < 2 && *end != '.')) return false;
+        abi[i] = (int)x;
+        s = end + 1;
+    }
+    return true;
+}
+
 static cfy_status parse(const char *dir, const cJSON *root, cfy_manifest *m, cfy_error *err)
 {
     const char *fmt = str_field(root, "format");
     double v;
     if (!fmt || strcmp(fmt, "comfyc-model-package"))
         return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: not a comfyc model package", dir);
-    if (!num_field(root, "format_version", &v) || (int)v != FORMAT_VERSION)
+    if (!num_field(root, "format_version", &v) || v != FORMAT_VERSION)
         return cfy_error_set(err, CFY_EUNSUPPORTED, "%s: package format %g, this comfyc reads %d: re-export it", dir,
                              num_field(root, "format_version", &v) ? v : -1.0, FORMAT_VERSION);
     const char *kind = str_field(root, "kind"), *dev = str_field(root, "device"), *dt = str_field(root, "dtype");
@@ -140,16 +185,17 @@ static cfy_status parse(const char *dir, const cJSON *root, cfy_manifest *m, cfy
 
     const cJSON *torch = cJSON_GetObjectItemCaseSensitive(root, "torch");
     const char *tv = str_field(torch, "version"), *abi = str_field(torch, "abi"), *lib = str_field(torch, "lib_dir");
-    if (!tv || !abi || sscanf(abi, "%d.%d.%d", &m->torch_abi[0], &m->torch_abi[1], &m->torch_abi[2]) != 3)
+    if (!tv || !abi || !parse_abi(abi, m->torch_abi))
         return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: torch.version / torch.abi missing", dir);
     snprintf(m->torch_version, sizeof m->torch_version, "%s", tv);
     if (lib && !(m->torch_lib_dir = strdup(lib))) return cfy_error_set(err, CFY_ENOMEM, "manifest: out of memory");
 
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(root, "latent");
-    m->latent_channels = 4;
-    m->latent_scale_factor = 0.18215;
-    if (num_field(lat, "channels", &v)) m->latent_channels = (int)v;
-    if (num_field(lat, "scale_factor", &v)) m->latent_scale_factor = v;
+    int64_t n;
+    cfy_status st;
+    if ((st = int_field(lat, "channels", INT_MIN, INT_MAX, 4, &n, "latent", err))) return st;
+    m->latent_channels = (int)n;
+    m->latent_scale_factor = num_field(lat, "scale_factor", &v) ? v : 0.18215;
     const cJSON *smp = cJSON_GetObjectItemCaseSensitive(root, "sampling");
     m->linear_start = num_field(smp, "linear_start", &v) ? v : 0.00085;
     m->linear_end = num_field(smp, "linear_end", &v) ? v : 0.012;
@@ -161,16 +207,25 @@ static cfy_status parse(const char *dir, const cJSON *root, cfy_manifest *m, cfy
             return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: text_encoder needs vocab and merges", dir);
         m->vocab_path = join(dir, voc, NULL);
         m->merges_path = join(dir, mer, NULL);
-        m->text_bos = num_field(te, "bos", &v) ? (int)v : 49406;
-        m->text_eos = num_field(te, "eos", &v) ? (int)v : 49407;
-        m->text_pad = num_field(te, "pad", &v) ? (int)v : 49407;
-        m->text_hidden = num_field(te, "hidden_size", &v) ? (int)v : 0;
-        m->text_layers = num_field(te, "num_layers", &v) ? (int)v : 0;
-        m->text_default_layer = num_field(te, "default_layer", &v) ? (int)v : -1;
+        if (!m->vocab_path || !m->merges_path) return cfy_error_set(err, CFY_ENOMEM, "manifest: out of memory");
+        const char *type = str_field(te, "type");
+        snprintf(m->text_type, sizeof m->text_type, "%s", type ? type : "clip_l");
+        const struct {
+            const char *key;
+            int def;
+            int *dst;
+        } tf[] = {{"bos", 49406, &m->text_bos},       {"eos", 49407, &m->text_eos},
+                  {"pad", 49407, &m->text_pad},       {"hidden_size", 0, &m->text_hidden},
+                  {"num_layers", 0, &m->text_layers}, {"default_layer", -1, &m->text_default_layer}};
+        for (size_t i = 0; i < sizeof tf / sizeof tf[0]; i++) {
+            if ((st = int_field(te, tf[i].key, INT_MIN, INT_MAX, tf[i].def, &n, "text_encoder", err))) return st;
+            *tf[i].dst = (int)n;
+        }
         if (m->text_layers < 1 || m->text_hidden < 1)
             return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: text_encoder.num_layers/hidden_size missing", dir);
     }
-    m->upscale_scale = num_field(root, "scale", &v) ? (int)v : 1;
+    if ((st = int_field(root, "scale", INT_MIN, INT_MAX, 1, &n, "manifest", err))) return st;
+    m->upscale_scale = (int)n;
 
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(root, "components"), *c;
     if (!cJSON_IsObject(comps)) return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: no components", dir);
@@ -178,9 +233,29 @@ static cfy_status parse(const char *dir, const cJSON *root, cfy_manifest *m, cfy
     {
         if (m->n_components == CFY_COMPONENTS_MAX)
             return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: more than %d components", dir, CFY_COMPONENTS_MAX);
-        cfy_status st = parse_component(dir, c->string, c, &m->components[m->n_components++], err);
-        if (st) return st;
+        if ((st = parse_component(dir, c->string, c, &m->components[m->n_components++], err))) return st;
     }
+    return CFY_OK;
+}
+
+cfy_status cfy_manifest_parse(const char *json, size_t len, const char *dir, cfy_manifest **out, cfy_error *err)
+{
+    *out = NULL;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!root) return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: malformed JSON", dir);
+    cfy_manifest *m = calloc(1, sizeof *m);
+    if (!m || !(m->dir = strdup(dir))) {
+        cJSON_Delete(root);
+        cfy_manifest_free(m);
+        return cfy_error_set(err, CFY_ENOMEM, "manifest: out of memory");
+    }
+    cfy_status st = parse(dir, root, m, err);
+    cJSON_Delete(root);
+    if (st) {
+        cfy_manifest_free(m);
+        return st;
+    }
+    *out = m;
     return CFY_OK;
 }
 
@@ -201,23 +276,9 @@ cfy_status cfy_manifest_load(const char *dir, cfy_manifest **out, cfy_error *err
                                  dir);
         return st;
     }
-    cJSON *root = cJSON_ParseWithLength(text, size);
+    st = cfy_manifest_parse(text, size, dir, out, err);
     free(text);
-    if (!root) return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: malformed JSON", dir);
-    cfy_manifest *m = calloc(1, sizeof *m);
-    if (!m || !(m->dir = strdup(dir))) {
-        cJSON_Delete(root);
-        cfy_manifest_free(m);
-        return cfy_error_set(err, CFY_ENOMEM, "manifest: out of memory");
-    }
-    st = parse(dir, root, m, err);
-    cJSON_Delete(root);
-    if (st) {
-        cfy_manifest_free(m);
-        return st;
-    }
-    *out = m;
-    return CFY_OK;
+    return st;
 }
 
 void cfy_manifest_free(cfy_manifest *m)

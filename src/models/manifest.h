@@ -10,6 +10,7 @@
 #define CFY_MODELS_MANIFEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "comfyc/error.h"
@@ -60,6 +61,7 @@ typedef struct cfy_manifest {
     /* text encoder */
     char *vocab_path, *merges_path; /* owned, absolute; NULL when the package has no text encoder */
     int text_bos, text_eos, text_pad, text_hidden, text_layers, text_default_layer;
+    char text_type[16];     /* "clip_l" (SD1), "clip_h" (SD2): also the key of its vectors in embedding files */
     /* upscale model */
     int upscale_scale;
     int n_components;
@@ -69,6 +71,11 @@ typedef struct cfy_manifest {
 /* Read <dir>/manifest.json. out: returns new (cfy_manifest_free). Errors: CFY_ENOTFOUND (no
  * manifest), CFY_EPARSE (malformed or missing field, naming it), CFY_EUNSUPPORTED (format version). */
 cfy_status cfy_manifest_load(const char *dir, cfy_manifest **out, cfy_error *err);
+/* Parse manifest text (len bytes, no NUL needed) as the manifest of package folder `dir`, which
+ * is only used to make paths absolute and to name errors (nothing is read from disk). What
+ * cfy_manifest_load does after reading the file; the fuzz target calls it directly.
+ * out: returns new (cfy_manifest_free), NULL on failure. Errors: CFY_EPARSE, CFY_EUNSUPPORTED, CFY_ENOMEM. */
+cfy_status cfy_manifest_parse(const char *json, size_t len, const char *dir, cfy_manifest **out, cfy_error *err);
 void cfy_manifest_free(cfy_manifest *m);
 
 /* The component named `name`, or NULL. Borrowed; valid until m is freed. */

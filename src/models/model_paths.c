@@ -232,6 +232,19 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+cfy_status cfy_model_paths_dirs(cfy_runtime *rt, const char *folder, char ***out, cfy_error *err)
+{
+    *out = NULL;
+    strlist r = {0};
+    cfy_status st = roots(rt, folder, &r, err);
+    if (st) {
+        sl_free(&r);
+        return st;
+    }
+    *out = r.v;
+    return CFY_OK;
+}
+
 cfy_status cfy_model_paths_list(cfy_runtime *rt, const char *folder, char ***out, cfy_error *err)
 {
     *out = NULL;
@@ -280,7 +293,7 @@ cfy_status cfy_model_paths_find(cfy_runtime *rt, const char *folder, const char 
     for (size_t i = 0; i < r.n && !*dir; i++) {
         char *p = NULL;
         cfy_error e2 = {0};
-        if (!is_dir(r.v[i]) || cfy_path_join_inside(r.v[i], rel, &p, &e2)) continue;
+        if (!is_dir(r.v[i]) || cfy_path_join_name(r.v[i], rel, &p, &e2)) continue;
         if (is_dir(p))
             *dir = p;
         else

@@ -10,7 +10,8 @@
  *         upscale_models: |
  *             models/upscale_models
  *             /mnt/more/upscalers
- * Names may contain subfolders ("sd15/model.safetensors"); they never escape their root. */
+ * Names may contain subfolders ("sd15/model.safetensors"); they never escape their root by name
+ * ("..", absolute paths), but symlinks inside a root are followed, as in ComfyUI. */
 #ifndef CFY_MODELS_MODEL_PATHS_H
 #define CFY_MODELS_MODEL_PATHS_H
 
@@ -24,6 +25,10 @@ cfy_status cfy_model_paths_list(cfy_runtime *rt, const char *folder, char ***out
 /* The package directory of model `name` in `folder` (name with or without the ".comfyc"
  * suffix). *dir: returns new malloc'd path (free()). CFY_ENOTFOUND lists the available names. */
 cfy_status cfy_model_paths_find(cfy_runtime *rt, const char *folder, const char *name, char **dir, cfy_error *err);
+
+/* Every folder searched for `folder` ("embeddings", ...), in search order: <models_dir>/<folder>,
+ * then extra_model_paths.yaml's entries. *out: returns new NULL-terminated list (cfy_strlist_free). */
+cfy_status cfy_model_paths_dirs(cfy_runtime *rt, const char *folder, char ***out, cfy_error *err);
 
 /* The folders for `folder` from an extra_model_paths.yaml file (for tests and tools).
  * *out: returns new NULL-terminated list (cfy_strlist_free). */

@@ -1,9 +1,12 @@
 /* text_encode.c — CLIPTextEncode: weighted tokens, 77-token windows, encoder batch, weight blending. */
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "comfyc/runtime.h"
+#include "models/embedding.h"
 #include "models/prompt.h"
 #include "models/text_encode.h"
 
@@ -15,17 +18,49 @@ struct cfy_clip_shared {
     cfy_package *package;        /* owned reference */
     cfy_aoti_component *encoder; /* borrowed from package */
     cfy_tokenizer *tokenizer;    /* owned */
+    char **embedding_dirs;       /* owned NULL-terminated list (NULL: none) */
 };
+
+static void free_list(char **l)
+{
+    for (char **p = l; p && *p; p++)
+        free(*p);
+    free(l);
+}
+
+static char **copy_list(const char *const *l, bool *ok)
+{
+    *ok = true;
+    if (!l) return NULL;
+    size_t n = 0;
+    while (l[n])
+        n++;
+    char **c = calloc(n + 1, sizeof *c);
+    for (size_t i = 0; c && i < n; i++)
+        if (!(c[i] = strdup(l[i]))) {
+            free_list(c);
+            c = NULL;
+        }
+    *ok = c != NULL;
+    return c;
+}
 
 static void shared_release(cfy_clip_shared *s)
 {
     if (!s || atomic_fetch_sub_explicit((_Atomic int *)&s->refs, 1, memory_order_acq_rel) != 1) return;
     cfy_tokenizer_destroy(s->tokenizer);
     cfy_package_release(s->package);
+    free_list(s->embedding_dirs);
     free(s);
 }
 
-cfy_status cfy_clip_new(cfy_package *pkg, cfy_clip **out, cfy_error *err)
+/* Whether the compiled text encoder takes embedding vectors (packages from comfyc-export >= 0.2). */
+static bool takes_vectors(const cfy_clip_shared *s)
+{
+    return cfy_aoti_component_spec(s->encoder)->n_in >= 2;
+}
+
+cfy_status cfy_clip_new(cfy_package *pkg, const char *const *embedding_dirs, cfy_clip **out, cfy_error *err)
 {
     *out = NULL;
     const cfy_manifest *m = pkg->manifest;
@@ -40,8 +75,12 @@ cfy_status cfy_clip_new(cfy_package *pkg, cfy_clip **out, cfy_error *err)
     }
     s->refs = 1;
     s->encoder = enc;
-    cfy_status st = cfy_tokenizer_load(m->vocab_path, m->merges_path, &s->tokenizer, err);
+    bool ok;
+    s->embedding_dirs = copy_list(embedding_dirs, &ok);
+    cfy_status st = ok ? cfy_tokenizer_load(m->vocab_path, m->merges_path, &s->tokenizer, err)
+                       : cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     if (st) {
+        free_list(s->embedding_dirs);
         free(s);
         free(c);
         return st;
@@ -77,10 +116,13 @@ void cfy_clip_free(void *clip)
 /* ---------------------------------------------------------------- tokenize + pack */
 
 typedef struct packer {
-    int32_t *tok;
+    int32_t *tok; /* token ids; -1-k for the k-th embedding vector */
     float *w;
     int len, cap; /* entries used / allocated (windows * 77 when finished) */
     int window_start;
+    float *vec;   /* embedding vectors, n_vec * dim */
+    int n_vec, dim;
+    cfy_runtime *rt; /* for warnings; may be NULL */
 } packer;
 
 static bool put(packer *p, int32_t t, float w)
@@ -135,54 +177,134 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* Tokenise one word of a segment (text, or "embedding:NAME rest") into a group. Embeddings
- * are not supported: like ComfyUI with a missing embedding, the name is dropped and the rest
- * (words re-joined with single spaces; trailing commas of the name kept) is tokenised. */
+/* Load embedding `name` into a group of vector markers (-1-k) appended to p->vec. *group and *n
+ * describe the group (n = 0 when the embedding is missing or of another width: warned). */
+static cfy_status embedding_group(const cfy_clip *clip, packer *p, const char *name, int32_t **group, int *n,
+                                  bool *found, cfy_error *err)
+{
+    const cfy_manifest *m = clip->shared->package->manifest;
+    *group = NULL;
+    *n = 0;
+    *found = false;
+    cfy_embedding e;
+    cfy_status st = cfy_embedding_load((const char *const *)clip->shared->embedding_dirs, name,
+                                       m->text_type, p->dim, &e, err);
+    if (st) return st;
+    if (e.outcome == CFY_EMBEDDING_MISSING) return CFY_OK;
+    *found = true;
+    if (e.outcome == CFY_EMBEDDING_WRONG_WIDTH) {
+        if (p->rt)
+            cfy_log(p->rt, 1, "embedding:%s (%s) has %d-wide vectors, this text encoder takes %d: ignored", name, e.path,
+                    e.dim, p->dim);
+        return CFY_OK;
+    }
+    if (!takes_vectors(clip->shared)) {
+        cfy_embedding_free(&e);
+        return cfy_error_set(err, CFY_EUNSUPPORTED,
+                             "embedding:%s: this package's text encoder was exported without embedding support "
+                             "(comfyc-export < 0.2); re-export the checkpoint", name);
+    }
+    float *nv = realloc(p->vec, ((size_t)p->n_vec + (size_t)e.n) * (size_t)p->dim * sizeof *nv);
+    int32_t *g = malloc((size_t)e.n * sizeof *g);
+    if (nv) p->vec = nv;
+    if (!nv || !g) {
+        free(g);
+        cfy_embedding_free(&e);
+        return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    }
+    memcpy(p->vec + (size_t)p->n_vec * (size_t)p->dim, e.vectors, (size_t)e.n * (size_t)p->dim * sizeof(float));
+    for (int i = 0; i < e.n; i++)
+        g[i] = -1 - (p->n_vec + i);
+    p->n_vec += e.n;
+    *group = g;
+    *n = e.n;
+    cfy_embedding_free(&e);
+    return CFY_OK;
+}
+
+/* Tokenise one word of a segment into a group: plain text, or "embedding:NAME rest" following
+ * ComfyUI: NAME is the first whitespace-separated word; when no embedding NAME exists but NAME
+ * has commas around it, NAME without them is tried and the leftover text becomes
+ * "<the stripped tail> <rest>"; a missing embedding is warned about and dropped; the leftover
+ * text is tokenised as text. */
 static cfy_status add_word(const cfy_clip *clip, packer *p, const char *word, float w, cfy_error *err)
 {
     const cfy_manifest *m = clip->shared->package->manifest;
-    char *own = NULL;
     static const char ident[] = "embedding:";
+    char *leftover = NULL;
     if (!strncmp(word, ident, sizeof ident - 1)) {
         const char *s = word + sizeof ident - 1;
-        while (*s == '\n')
+        while (*s == '\n' || is_ws(*s))
             s++;
-        while (is_ws(*s))
-            s++;
-        const char *name = s;
+        const char *name0 = s;
         while (*s && !is_ws(*s))
             s++;
-        const char *name_end = s, *stripped_end = s;
-        while (stripped_end > name && stripped_end[-1] == ',')
-            stripped_end--;
+        size_t name_len = (size_t)(s - name0);
         size_t cap = strlen(word) + 4, k = 0;
-        if (!(own = malloc(cap))) return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
-        bool commas = stripped_end < name_end;
-        if (commas) {
-            memcpy(own, stripped_end, (size_t)(name_end - stripped_end));
-            k = (size_t)(name_end - stripped_end);
+        char *name = malloc(name_len + 1);
+        if (!name || !(leftover = malloc(cap))) {
+            free(name);
+            return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
         }
+        memcpy(name, name0, name_len);
+        name[name_len] = 0;
+        /* the rest, words re-joined with single spaces (Python's ' '.join(str.split())) */
+        char *rest = leftover + 0;
         bool first = true;
         while (*s) {
             while (is_ws(*s))
                 s++;
             if (!*s) break;
-            if (k || !first || commas) own[k++] = ' ';
+            if (!first) rest[k++] = ' ';
             while (*s && !is_ws(*s))
-                own[k++] = *s++;
+                rest[k++] = *s++;
             first = false;
         }
-        own[k] = 0;
-        if (!k) {
-            free(own);
-            return CFY_OK;
+        rest[k] = 0;
+        int32_t *group = NULL;
+        int n = 0;
+        bool found = false;
+        cfy_status st = embedding_group(clip, p, name, &group, &n, &found, err);
+        if (!st && !found) {
+            /* name.strip(',') */
+            const char *a = name, *b = name + name_len;
+            while (a < b && *a == ',')
+                a++;
+            while (b > a && b[-1] == ',')
+                b--;
+            size_t sl = (size_t)(b - a);
+            if (sl < name_len) {
+                char *stripped = strndup(a, sl);
+                /* ComfyUI takes the tail after len(stripped) characters of the original name */
+                const char *tail = name + sl;
+                char *nl = stripped ? malloc(strlen(tail) + 1 + k + 1) : NULL;
+                if (!stripped || !nl) {
+                    free(stripped);
+                    free(nl);
+                    st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+                } else {
+                    sprintf(nl, "%s %s", tail, leftover);
+                    free(leftover);
+                    leftover = nl;
+                    st = embedding_group(clip, p, stripped, &group, &n, &found, err);
+                    free(stripped);
+                }
+            }
         }
-        word = own;
+        if (!st && !found && p->rt) cfy_log(p->rt, 1, "warning, embedding:%s does not exist, ignoring", name);
+        free(name);
+        if (!st && n && !add_group(p, group, n, w, m)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+        free(group);
+        if (st || !leftover[0]) {
+            free(leftover);
+            return st;
+        }
+        word = leftover;
     }
     int32_t *ids = NULL;
     int n = 0;
     cfy_status st = cfy_tokenizer_encode(clip->shared->tokenizer, word, &ids, &n, err);
-    free(own);
+    free(leftover);
     if (st) return st;
     if (!add_group(p, ids, n, w, m)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     free(ids);
@@ -208,7 +330,8 @@ static cfy_status add_segment(const cfy_clip *clip, packer *p, const char *text,
     return st;
 }
 
-cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_clip_tokens *out, cfy_error *err)
+cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_clip_tokens *out,
+                             cfy_error *err)
 {
     memset(out, 0, sizeof *out);
     const cfy_manifest *m = clip->shared->package->manifest;
@@ -216,7 +339,7 @@ cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_clip_to
     int n = 0;
     cfy_status st = cfy_prompt_parse(text, &segs, &n, err);
     if (st) return st;
-    packer p = {0};
+    packer p = {.dim = m->text_hidden, .rt = rt};
     if (!put(&p, m->text_bos, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     for (int i = 0; !st && i < n; i++)
         st = add_segment(clip, &p, segs[i].text, (float)segs[i].weight, err);
@@ -227,11 +350,15 @@ cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_clip_to
     if (st) {
         free(p.tok);
         free(p.w);
+        free(p.vec);
         return st;
     }
     out->tokens = p.tok;
     out->weights = p.w;
     out->n_windows = p.len / WINDOW;
+    out->vectors = p.vec;
+    out->n_vectors = p.n_vec;
+    out->dim = p.dim;
     return CFY_OK;
 }
 
@@ -240,6 +367,7 @@ void cfy_clip_tokens_free(cfy_clip_tokens *t)
     if (!t) return;
     free(t->tokens);
     free(t->weights);
+    free(t->vectors);
     memset(t, 0, sizeof *t);
 }
 
@@ -253,11 +381,28 @@ static int pooled_width(const cfy_component_spec *s, int hidden)
     return s->n_out >= 2 && s->out[1].ndim == 2 ? (int)s->out[1].dims[1].min : hidden;
 }
 
+/* The graph's second input for rows [start, start+b): each position whose token is -1-k holds
+ * embedding vector k, the others zeros. out: returns new f32 [b,77,D]. */
+static cfy_status vectors_input(const cfy_clip_tokens *tk, const int64_t *tokens, int start, int b, int D,
+                                cfy_tensor **out, cfy_error *err)
+{
+    int64_t sizes[3] = {b, WINDOW, D};
+    cfy_status st = cfy_tensor_new(CFY_F32, cfy_cpu(), 3, sizes, true, out, err);
+    if (st) return st;
+    float *v = cfy_tensor_f32(*out);
+    for (size_t i = 0; i < (size_t)b * WINDOW; i++) {
+        int64_t t = tokens[(size_t)start * WINDOW + i];
+        if (t < 0 && -1 - t < tk->n_vectors)
+            memcpy(v + i * (size_t)D, tk->vectors + (size_t)(-1 - t) * (size_t)D, (size_t)D * sizeof(float));
+    }
+    return CFY_OK;
+}
+
 /* Run the encoder on rows [rows, 77] in batches; copies layer `li` into z [rows,77,D] and, for
  * row 0, the last layer into last0 [77,D] and the projected pooled output (when the graph has
- * one) into proj0 [P]. */
-static cfy_status run_encoder(const cfy_clip *clip, const int64_t *tokens, int rows, int li, float *z, float *last0,
-                              float *proj0, cfy_error *err)
+ * one) into proj0 [P]. Negative tokens are embedding vectors of tk. */
+static cfy_status run_encoder(const cfy_clip *clip, const cfy_clip_tokens *tk, const int64_t *tokens, int rows, int li,
+                              float *z, float *last0, float *proj0, cfy_error *err)
 {
     cfy_aoti_component *enc = clip->shared->encoder;
     const cfy_component_spec *s = cfy_aoti_component_spec(enc);
@@ -269,12 +414,16 @@ static cfy_status run_encoder(const cfy_clip *clip, const int64_t *tokens, int r
     for (int start = 0; start < rows; start += max_b) {
         int b = rows - start < max_b ? rows - start : max_b;
         int64_t sizes[2] = {b, WINDOW};
-        cfy_tensor *in = NULL, *res[2] = {NULL, NULL};
-        cfy_status st = cfy_tensor_new(CFY_I64, cfy_cpu(), 2, sizes, false, &in, err);
-        if (st) return st;
-        memcpy(cfy_tensor_data(in), tokens + (size_t)start * WINDOW, (size_t)b * WINDOW * sizeof(int64_t));
-        st = cfy_component_call_host(enc, (const cfy_tensor *const *)&in, 1, res, n_out, err);
-        cfy_tensor_release(in);
+        cfy_tensor *in[2] = {NULL, NULL}, *res[2] = {NULL, NULL};
+        int n_in = takes_vectors(clip->shared) ? 2 : 1;
+        cfy_status st = cfy_tensor_new(CFY_I64, cfy_cpu(), 2, sizes, false, &in[0], err);
+        if (!st) {
+            memcpy(cfy_tensor_data(in[0]), tokens + (size_t)start * WINDOW, (size_t)b * WINDOW * sizeof(int64_t));
+            if (n_in == 2) st = vectors_input(tk, tokens, start, b, D, &in[1], err);
+        }
+        if (!st) st = cfy_component_call_host(enc, (const cfy_tensor *const *)in, n_in, res, n_out, err);
+        cfy_tensor_release(in[0]);
+        cfy_tensor_release(in[1]);
         if (st) return st;
         if (res[0]->ndim != 4 || res[0]->sizes[0] != L || res[0]->sizes[1] != b || res[0]->sizes[2] != WINDOW ||
             res[0]->sizes[3] != D || (n_out == 2 && (res[1]->ndim != 2 || res[1]->sizes[0] != b || res[1]->sizes[1] != P)))
@@ -293,12 +442,13 @@ static cfy_status run_encoder(const cfy_clip *clip, const int64_t *tokens, int r
     return CFY_OK;
 }
 
-cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_conditioning **out, cfy_error *err)
+cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_conditioning **out,
+                           cfy_error *err)
 {
     *out = NULL;
     const cfy_manifest *m = clip->shared->package->manifest;
     cfy_clip_tokens tk;
-    cfy_status st = cfy_clip_tokenize(clip, text, &tk, err);
+    cfy_status st = cfy_clip_tokenize(clip, text, rt, &tk, err);
     if (st) return st;
     int nw = tk.n_windows, L = m->text_layers, D = m->text_hidden;
     bool weighted = false;
@@ -329,7 +479,7 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_condition
         for (int j = 2; j < WINDOW; j++)
             e[j] = m->text_pad;
     }
-    if ((st = run_encoder(clip, tokens, rows, li, z, last0, proj0, err))) goto done;
+    if ((st = run_encoder(clip, &tk, tokens, rows, li, z, last0, proj0, err))) goto done;
     if (weighted) {
         const float *e = z + (size_t)nw * WINDOW * D;
         for (int k = 0; k < nw; k++)

@@ -5,12 +5,15 @@
  * of 8+ tokens split across windows, shorter ones moved whole) -> one text-encoder batch of
  * all windows plus, when any weight != 1, the empty prompt's row -> the chosen layer (after the
  * final layer norm) -> z = (z - e)*w + e for weighted positions -> windows concatenated.
- * pooled = final layer at the first EOS of the first window (no projection for SD1). */
+ * pooled = final layer at the first EOS of the first window (SD1), times the text projection
+ * (SD2: the graph's second output). "embedding:NAME" inserts textual-inversion vectors from the
+ * embeddings folders (embedding.h) in place of token embeddings. */
 #ifndef CFY_MODELS_TEXT_ENCODE_H
 #define CFY_MODELS_TEXT_ENCODE_H
 
 #include <stdint.h>
 
+#include "comfyc/runtime.h"
 #include "comfyc/value.h"
 #include "models/package.h"
 #include "models/tokenizer.h"
@@ -24,25 +27,33 @@ typedef struct cfy_clip {
 } cfy_clip;
 
 /* A CLIP over a package with a text encoder; loads the package's tokenizer files.
- * pkg borrowed (retained). out: returns new (cfy_clip_free). */
-cfy_status cfy_clip_new(cfy_package *pkg, cfy_clip **out, cfy_error *err);
+ * pkg borrowed (retained). embedding_dirs: NULL-terminated folders searched for "embedding:NAME"
+ * (copied; NULL = none). out: returns new (cfy_clip_free). */
+cfy_status cfy_clip_new(cfy_package *pkg, const char *const *embedding_dirs, cfy_clip **out, cfy_error *err);
 /* A copy of clip using layer `stop_at_layer` (< 0). out: returns new. */
 cfy_status cfy_clip_with_layer(const cfy_clip *clip, int stop_at_layer, cfy_clip **out, cfy_error *err);
 void cfy_clip_free(void *clip); /* cfy_object_free_fn; NULL-safe */
 
-/* Weighted tokens of a prompt packed into windows: tokens/weights hold n_windows * 77 entries. */
+/* Weighted tokens of a prompt packed into windows: tokens/weights hold n_windows * 77 entries.
+ * A token -1-k stands for embedding vector k (vectors[k*dim .. k*dim+dim)). */
 typedef struct cfy_clip_tokens {
     int32_t *tokens; /* owned */
     float *weights;  /* owned */
     int n_windows;
+    float *vectors;  /* owned: n_vectors * dim (NULL when the prompt uses no embedding) */
+    int n_vectors, dim;
 } cfy_clip_tokens;
 
-/* Tokenise and pack text (no encoding). out filled with owned arrays (cfy_clip_tokens_free). */
-cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_clip_tokens *out, cfy_error *err);
+/* Tokenise and pack text (no encoding). rt: where warnings (missing embeddings) are logged; may
+ * be NULL. out filled with owned arrays (cfy_clip_tokens_free). */
+cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_clip_tokens *out,
+                             cfy_error *err);
 void cfy_clip_tokens_free(cfy_clip_tokens *t);
 
-/* Encode text into a one-entry conditioning: cond f32 [1, 77*windows, D] and pooled [1, D].
- * out: returns new (cfy_conditioning_free, or hand it to cfy_value_new_conditioning). Blocks. */
-cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_conditioning **out, cfy_error *err);
+/* Encode text into a one-entry conditioning: cond f32 [1, 77*windows, D] and pooled [1, D or P].
+ * rt: for warnings, may be NULL. out: returns new (cfy_conditioning_free, or hand it to
+ * cfy_value_new_conditioning). Blocks. */
+cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_conditioning **out,
+                           cfy_error *err);
 
 #endif

@@ -32,10 +32,14 @@ class OpenClipText(torch.nn.Module):
         return F.layer_norm(x, x.shape[-1:], self.w[name + ".weight"], self.w[name + ".bias"], 1e-5)
 
     @torch.no_grad()
-    def forward(self, tokens):
-        """tokens i64 [B,77] -> (hidden [L,B,77,D] each after ln_final, pooled [B,P])."""
+    def forward(self, tokens, vectors=None):
+        """tokens i64 [B,77] -> (hidden [L,B,77,D] each after ln_final, pooled [B,P]). A negative
+        token takes its position's row of vectors [B,77,D] (a textual-inversion embedding)."""
         n = tokens.shape[1]
-        x = self.w["token_embedding.weight"][tokens] + self.w["positional_embedding"][:n]
+        x = self.w["token_embedding.weight"][tokens.clamp(min=0)]
+        if vectors is not None:
+            x = torch.where((tokens < 0)[..., None], vectors, x)
+        x = x + self.w["positional_embedding"][:n]
         mask = torch.full((n, n), float("-inf")).triu(1)
         outs = []
         for i in range(self.layers):

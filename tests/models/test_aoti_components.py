@@ -87,13 +87,18 @@ def test_text_encoder_matches_eager(ckpt, b):
         n = 5 + 7 * i
         tok[i, 1:1 + n] = r.integers(0, 49406, n)
         tok[i, 1 + n] = 49407
+    tok[0, 2] = -1  # a textual-inversion vector in place of a token embedding
+    width = 32  # both tiny text encoders
+    vec = np.zeros((b, 77, width), np.float32)
+    vec[0, 2] = r.standard_normal(width).astype(np.float32)
     with torch.no_grad():
         if openclip:
-            ref = [t.numpy() for t in openclip_oracle.OpenClipText(sd, int(meta["comfyc.clip_num_heads"]))(torch.from_numpy(tok))]
+            enc = openclip_oracle.OpenClipText(sd, int(meta["comfyc.clip_num_heads"]))
+            ref = [t.numpy() for t in enc(torch.from_numpy(tok), torch.from_numpy(vec))]
         else:
             clip, _ = checkpoint.build_clip(sd, meta)
-            ref = [checkpoint.TextEncoderLayers(clip)(torch.from_numpy(tok)).numpy()]
-    st, out = pkg.run("text_encoder", tok, n_out=len(ref))
+            ref = [checkpoint.TextEncoderLayers(clip)(torch.from_numpy(tok), torch.from_numpy(vec)).numpy()]
+    st, out = pkg.run("text_encoder", tok, vec, n_out=len(ref))
     assert st == 0, str(out)
     for o, rf in zip(out, ref):
         assert o.shape == rf.shape

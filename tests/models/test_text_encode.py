@@ -64,7 +64,9 @@ def token_weights(s, w):
     return out
 
 
-def oracle_tokens(text, hf, pad=PAD):
+def oracle_tokens(text, hf, pad=PAD, embed=None, vectors=None):
+    """Windows of (token, weight). embed(name) -> rows [n, D] or None (a missing embedding);
+    an embedding's k-th vector overall is the token -1-k and its row is appended to `vectors`."""
     text = text.replace("\\)", "\0\1").replace("\\(", "\0\2")
     groups = []
     for seg, w in token_weights(text, 1.0):
@@ -78,9 +80,15 @@ def oracle_tokens(text, hf, pad=PAD):
                 parts = name.split()
                 first = parts[0] if parts else ""
                 leftover = " ".join(parts[1:])
-                stripped = first.strip(",")
-                if len(stripped) < len(first):
-                    leftover = "{} {}".format(first[len(stripped):], leftover)
+                rows = embed(first) if embed and first else None
+                if rows is None:
+                    stripped = first.strip(",")
+                    if len(stripped) < len(first):
+                        rows = embed(stripped) if embed and stripped else None
+                        leftover = "{} {}".format(first[len(stripped):], leftover)
+                if rows is not None:
+                    groups.append([(-1 - len(vectors) - i, w) for i in range(len(rows))])
+                    vectors.extend(rows)
                 if leftover == "":
                     continue
                 word = leftover
@@ -109,14 +117,20 @@ def oracle_tokens(text, hf, pad=PAD):
     return windows
 
 
-def oracle_encode(windows, enc, layers, layer, pad=PAD):
-    """enc: tokens -> hidden [L,B,77,D] (pooled from the last layer) or (hidden, projected pooled [B,P])."""
+def oracle_encode(windows, enc, layers, layer, pad=PAD, vectors=()):
+    """enc: (tokens, vectors) -> hidden [L,B,77,D] (pooled from the last layer) or (hidden,
+    projected pooled [B,P]); token -1-k takes row k of `vectors` (textual-inversion embeddings)."""
     toks = [[t for t, _ in w] for w in windows]
     weighted = any(w != 1.0 for win in windows for _, w in win)
     if weighted:
         toks.append([BOS, EOS] + [pad] * 75)
+    tokens = torch.tensor(toks, dtype=torch.int64)
+    vec = None
+    if len(vectors):
+        table = torch.tensor(np.asarray(vectors, dtype=np.float32))
+        vec = torch.where((tokens < 0)[..., None], table[(-1 - tokens).clamp(min=0, max=len(table) - 1)], 0.0)
     with torch.no_grad():
-        hs = enc(torch.tensor(toks, dtype=torch.int64))
+        hs = enc(tokens, vec)
     hs, proj = hs if isinstance(hs, tuple) else (hs, None)
     li = layers + layer if -layers <= layer < 0 else layers - 1
     z = hs[li].clone()
@@ -164,12 +178,14 @@ class Family:
             self.layers, self.pad, self.default_layer = cfg.num_hidden_layers, PAD, -1
         self.pkg = cfy_models.Package(pkgdir)
 
-    def tokens(self, text):
-        return oracle_tokens(text, self.hf, self.pad)
+    def tokens(self, text, embed=None, vectors=None):
+        return oracle_tokens(text, self.hf, self.pad, embed, vectors if vectors is not None else [])
 
-    def encode(self, text, layer=None):
-        return oracle_encode(self.tokens(text), self.enc, self.layers,
-                             self.default_layer if layer is None else layer, self.pad)
+    def encode(self, text, layer=None, embed=None):
+        vectors = []
+        windows = self.tokens(text, embed, vectors)
+        return oracle_encode(windows, self.enc, self.layers, self.default_layer if layer is None else layer, self.pad,
+                             vectors)
 
 
 @pytest.fixture(scope="module", params=[CKPT, CKPT_SD2])

@@ -99,7 +99,8 @@ class Tokenizer:
 
 
 class ClipTokens(C.Structure):
-    _fields_ = [("tokens", C.POINTER(C.c_int32)), ("weights", C.POINTER(C.c_float)), ("n_windows", C.c_int)]
+    _fields_ = [("tokens", C.POINTER(C.c_int32)), ("weights", C.POINTER(C.c_float)), ("n_windows", C.c_int),
+                ("vectors", C.POINTER(C.c_float)), ("n_vectors", C.c_int), ("dim", C.c_int)]
 
 
 class CondEntryHead(C.Structure):  # leading fields of cfy_cond_entry
@@ -111,20 +112,24 @@ class Conditioning(C.Structure):
 
 
 class Clip:
-    """CLIP of a loaded package: tokenize (windows of ids + weights) and encode (cond, pooled)."""
+    """CLIP of a loaded package: tokenize (windows of ids + weights; an embedding vector is the
+    id -1-k, its values in .vectors after tokenize) and encode (cond, pooled).
+    embedding_dirs: folders searched for "embedding:NAME"."""
 
-    def __init__(self, pkg, layer=None):
+    def __init__(self, pkg, layer=None, embedding_dirs=()):
         L = lib()
-        _sig(L.cfy_clip_new, [C.c_void_p, C.POINTER(C.c_void_p), C.POINTER(Error)])
+        _sig(L.cfy_clip_new, [C.c_void_p, C.POINTER(C.c_char_p), C.POINTER(C.c_void_p), C.POINTER(Error)])
         _sig(L.cfy_clip_with_layer, [C.c_void_p, C.c_int, C.POINTER(C.c_void_p), C.POINTER(Error)])
         _sig(L.cfy_clip_free, [C.c_void_p], None)
-        _sig(L.cfy_clip_tokenize, [C.c_void_p, C.c_char_p, C.POINTER(ClipTokens), C.POINTER(Error)])
+        _sig(L.cfy_clip_tokenize, [C.c_void_p, C.c_char_p, C.c_void_p, C.POINTER(ClipTokens), C.POINTER(Error)])
         _sig(L.cfy_clip_tokens_free, [C.POINTER(ClipTokens)], None)
-        _sig(L.cfy_clip_encode, [C.c_void_p, C.c_char_p, C.POINTER(C.POINTER(Conditioning)), C.POINTER(Error)])
+        _sig(L.cfy_clip_encode, [C.c_void_p, C.c_char_p, C.c_void_p, C.POINTER(C.POINTER(Conditioning)),
+                                 C.POINTER(Error)])
         _sig(L.cfy_conditioning_free, [C.POINTER(Conditioning)], None)
         self.h = C.c_void_p()
         err = Error()
-        if L.cfy_clip_new(pkg.h, C.byref(self.h), C.byref(err)) != 0:
+        dirs = (C.c_char_p * (len(embedding_dirs) + 1))(*[str(d).encode() for d in embedding_dirs], None)
+        if L.cfy_clip_new(pkg.h, dirs, C.byref(self.h), C.byref(err)) != 0:
             raise RuntimeError(str(err))
         if layer is not None:
             h2 = C.c_void_p()
@@ -136,18 +141,19 @@ class Clip:
     def tokenize(self, text):
         t = ClipTokens()
         err = Error()
-        if lib().cfy_clip_tokenize(self.h, text.encode(), C.byref(t), C.byref(err)) != 0:
+        if lib().cfy_clip_tokenize(self.h, text.encode(), None, C.byref(t), C.byref(err)) != 0:
             raise RuntimeError(str(err))
         n = t.n_windows * 77
         toks = [t.tokens[i] for i in range(n)]
         ws = [t.weights[i] for i in range(n)]
+        self.vectors = [[t.vectors[k * t.dim + d] for d in range(t.dim)] for k in range(t.n_vectors)]
         lib().cfy_clip_tokens_free(C.byref(t))
         return [list(zip(toks[i:i + 77], ws[i:i + 77])) for i in range(0, n, 77)]
 
     def encode(self, text):
         c = C.POINTER(Conditioning)()
         err = Error()
-        if lib().cfy_clip_encode(self.h, text.encode(), C.byref(c), C.byref(err)) != 0:
+        if lib().cfy_clip_encode(self.h, text.encode(), None, C.byref(c), C.byref(err)) != 0:
             raise RuntimeError(str(err))
         e = c.contents.entries[0]
         out = cfy.to_numpy(e.cond), cfy.to_numpy(e.pooled)

@@ -239,8 +239,27 @@ def has_projection(clip):
     return hasattr(clip, "text_projection")
 
 
+class TokensOrVectors(torch.nn.Module):
+    """Stands in for the token-embedding table: positions whose id is negative take the row of
+    `vectors` (textual-inversion embeddings, [B,T,D]) instead of a table lookup, so embeddings
+    replace token embeddings before the position embeddings are added, as ComfyUI does."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = table
+        self.vectors = None  # set by TextEncoderLayers for the duration of one forward
+
+    def forward(self, ids):
+        h = self.table(ids.clamp(min=0))
+        if self.vectors is None:
+            return h
+        return torch.where((ids < 0).unsqueeze(-1), self.vectors.to(h.dtype), h)
+
+
 class TextEncoderLayers(torch.nn.Module):
-    """tokens i64 [B,77] -> f32 [L,B,77,D]: every layer's hidden state after the final layer norm.
+    """(tokens i64 [B,77], vectors [B,77,D]) -> f32 [L,B,77,D]: every layer's hidden state after
+    the final layer norm. A negative token id takes its position's row of `vectors` (a
+    textual-inversion embedding) instead of the token table; `vectors` may be omitted in Python.
 
     Layer L-1 is the last layer; CLIPSetLastLayer -n picks layer L-n. Without a text projection
     (SD1) the pooled output is row [L-1, b, first EOS]; with one (SD2) the graph returns it as a
@@ -249,9 +268,17 @@ class TextEncoderLayers(torch.nn.Module):
     def __init__(self, clip):
         super().__init__()
         self.clip = clip
+        emb = text_model(clip).embeddings
+        if not isinstance(emb.token_embedding, TokensOrVectors):
+            emb.token_embedding = TokensOrVectors(emb.token_embedding)
+        self.swap = emb.token_embedding
 
-    def forward(self, tokens):
-        out = self.clip(input_ids=tokens, output_hidden_states=True)
+    def forward(self, tokens, vectors=None):
+        self.swap.vectors = vectors
+        try:
+            out = self.clip(input_ids=tokens, output_hidden_states=True)
+        finally:
+            self.swap.vectors = None
         hs = torch.stack(list(out.hidden_states[1:]), dim=0)
         hs = text_model(self.clip).final_layer_norm(hs)
         if has_projection(self.clip):

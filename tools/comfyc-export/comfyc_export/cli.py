@@ -3,6 +3,7 @@
   comfyc-export checkpoint SRC.safetensors --out MODELS/checkpoints [--device cpu|cuda] [--dtype fp32|fp16|bf16]
   comfyc-export vae SRC.safetensors --out MODELS/vae
   comfyc-export upscale SRC.pth|.safetensors --out MODELS/upscale_models
+  comfyc-export embedding SRC.pt|.bin --out MODELS/embeddings   (textual inversion -> .safetensors)
   comfyc-export --tiny-random SEED --models MODELS [--what checkpoint,vae,upscale]
 
 A package is the folder `<out>/<source file name>.comfyc/` holding manifest.json, one folder per
@@ -140,11 +141,15 @@ def export_clip(clip, ccfg, tmp, args):
     batch = dyn("batch", 1, args.max_chunks * 2 + 1)
     ex = torch.randint(0, 49406, (2, 77), generator=torch.Generator().manual_seed(0)).to(args.device)
     ex[:, 0] = 49406
+    ex[:, 3] = -1  # an embedding vector's position
     ex[:, 10:] = 49407
+    vec = _example((2, 77, ccfg.hidden_size), dt, args.device)
     outs = [("hidden", DTYPE_NAMES[dt], [ccfg.num_hidden_layers, batch[0], 77, ccfg.hidden_size])]
     if has_projection(clip):
         outs.append(("pooled", DTYPE_NAMES[dt], [batch[0], ccfg.projection_dim]))
-    return compile_component(m, "text_encoder", [("tokens", ex, [batch, 77])], outs, tmp, args.device)
+    return compile_component(m, "text_encoder", [("tokens", ex, [batch, 77]),
+                                                 ("vectors", vec, [batch, 77, ccfg.hidden_size])],
+                             outs, tmp, args.device)
 
 
 def text_encoder_manifest(family, ccfg, tok_dir):
@@ -233,6 +238,52 @@ def cmd_upscale(src, out_root, args):
     return 0
 
 
+def embedding_tensors(obj):
+    """The tensors of a textual-inversion file as ComfyUI's load_embed reads them: A1111's
+    string_to_param, a list of dicts, per-encoder keys (clip_l, clip_g, ...) kept as they are,
+    or the first tensor of a dict. Returns {name: tensor} for a .safetensors file."""
+    import torch
+    if isinstance(obj, torch.Tensor):
+        return {"emb_params": obj}
+    if isinstance(obj, dict) and "string_to_param" in obj:
+        return {"emb_params": next(iter(obj["string_to_param"].values()))}
+    if isinstance(obj, list):
+        rows = [t.reshape(-1, t.shape[-1]) for d in obj for t in d.values() if isinstance(t, torch.Tensor)]
+        if not rows:
+            raise ExportError("embedding: the list holds no tensors")
+        return {"emb_params": torch.cat(rows, dim=0)}
+    if isinstance(obj, dict):
+        tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+        if any(k.startswith("clip_") for k in tensors):
+            return tensors
+        if tensors:
+            return {"emb_params": next(iter(tensors.values()))}
+    raise ExportError("embedding: no tensor found (expected string_to_param, emb_params or clip_l/clip_g)")
+
+
+def cmd_embedding(src, out_root, args):
+    import torch
+    from safetensors.torch import save_file
+    if src.endswith(".safetensors"):
+        from safetensors.torch import load_file
+        obj = load_file(src)
+    else:
+        obj = torch.load(src, map_location="cpu", weights_only=True)
+    tensors = {k: v.detach().to(torch.float32).contiguous() for k, v in embedding_tensors(obj).items()}
+    for k, v in tensors.items():
+        if v.ndim not in (1, 2):
+            raise ExportError(f"embedding: tensor {k!r} has shape {tuple(v.shape)}, expected [vectors, width]")
+    stem = os.path.splitext(os.path.basename(src))[0]
+    dst = os.path.join(out_root, stem + ".safetensors")
+    if os.path.abspath(dst) == os.path.abspath(src):
+        raise ExportError(f"{src} is already a .safetensors file in {out_root}")
+    tmp = f"{dst}.tmp-{os.getpid()}"
+    save_file(tensors, tmp, metadata={"comfyc.source": os.path.basename(src)})
+    os.replace(tmp, dst)
+    print(f"wrote {dst} ({', '.join(f'{k} {tuple(v.shape)}' for k, v in tensors.items())})")
+    return 0
+
+
 def _tiny_models():
     """--what name -> (models subfolder, file name pattern, writer(seed, path), exporter)."""
     import torch
@@ -271,7 +322,7 @@ def cmd_tiny(seed, models, args):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="comfyc-export", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", nargs="?", choices=["checkpoint", "vae", "upscale"])
+    p.add_argument("command", nargs="?", choices=["checkpoint", "vae", "upscale", "embedding"])
     p.add_argument("source", nargs="?")
     p.add_argument("--out", help="folder receiving <source name>.comfyc/ (e.g. models/checkpoints)")
     p.add_argument("--tiny-random", type=int, metavar="SEED", help="build seeded-random tiny models and export them")
@@ -299,7 +350,8 @@ def main(argv=None):
         if not os.path.isfile(args.source):
             raise ExportError(f"{args.source}: no such file")
         os.makedirs(args.out, exist_ok=True)
-        return {"checkpoint": cmd_checkpoint, "vae": cmd_vae, "upscale": cmd_upscale}[args.command](
+        commands = {"checkpoint": cmd_checkpoint, "vae": cmd_vae, "upscale": cmd_upscale, "embedding": cmd_embedding}
+        return commands[args.command](
             args.source, args.out, args)
     except Exception as e:  # one line for the user; the traceback with COMFYC_EXPORT_DEBUG=1
         if os.environ.get("COMFYC_EXPORT_DEBUG"):
