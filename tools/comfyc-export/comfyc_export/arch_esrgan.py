@@ -109,8 +109,8 @@ def build(sd):
     if "model.0.weight" in sd and "model.1.sub.0.RDB1.conv1.0.weight" in sd:
         sd, n_up = from_original_layout(sd)
     if "conv_first.weight" not in sd or "conv_last.weight" not in sd:
-        raise ExportError("not an ESRGAN (BasicSR/Real-ESRGAN or original ESRGAN key layout) upscale model; other "
-                          "architectures are not supported yet")
+        raise ExportError("not an ESRGAN (BasicSR/Real-ESRGAN or original ESRGAN key layout) or SRVGGNetCompact "
+                          "upscale model; other architectures are not supported yet")
     nf, cin = sd["conv_first.weight"].shape[:2]
     out_nc = sd["conv_last.weight"].shape[0]
     in_nc = out_nc

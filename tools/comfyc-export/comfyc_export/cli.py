@@ -2,9 +2,9 @@
 
   comfyc-export checkpoint SRC.safetensors --out MODELS/checkpoints [--device cpu|cuda] [--dtype fp32|fp16|bf16]
   comfyc-export vae SRC.safetensors --out MODELS/vae
-  comfyc-export upscale SRC.pth|.safetensors --out MODELS/upscale_models
+  comfyc-export upscale SRC.pth|.safetensors --out MODELS/upscale_models   (ESRGAN, SRVGGNetCompact)
   comfyc-export embedding SRC.pt|.bin --out MODELS/embeddings   (textual inversion -> .safetensors)
-  comfyc-export --tiny-random SEED --models MODELS [--what checkpoint,vae,upscale]
+  comfyc-export --tiny-random SEED --models MODELS [--what checkpoint,sd2,vae,upscale,sd15-full]
 
 A package is the folder `<out>/<source file name>.comfyc/` holding manifest.json, one folder per
 compiled component and the tokenizer files; an existing package built from the same source
@@ -212,20 +212,23 @@ def cmd_vae(src, out_root, args):
 
 
 def cmd_upscale(src, out_root, args):
-    from . import aoti, arch_esrgan, checkpoint
+    from . import aoti, arch_compact, arch_esrgan, checkpoint
     sd, _ = checkpoint.load_state_dict(src)
-    net, cfg = arch_esrgan.build(sd)
+    if arch_compact.matches(sd):  # told apart by key layout
+        (net, cfg), arch = arch_compact.build(sd), arch_compact.ARCHITECTURE
+    else:
+        (net, cfg), arch = arch_esrgan.build(sd), "ESRGAN"
     begun = _begin(src, out_root, args)
     if begun is None:
         return 0
     final, tmp, src_id = begun
     man = _base_manifest("upscale_model", src_id, args)
-    man.update({"architecture": "ESRGAN", "scale": cfg["scale"], "config": cfg})
+    man.update({"architecture": arch, "scale": cfg["scale"], "config": cfg})
     dt = aoti.DTYPES[args.dtype]
     net = net.to(device=args.device, dtype=dt)
     batch = aoti.dyn("batch", 1, args.max_batch)
     s = cfg["scale"]
-    fold = cfg["unshuffle"]  # Real-ESRGAN x2/x1 fold 2x2/4x4 pixels into channels: sides must divide
+    fold = cfg.get("unshuffle", 1)  # Real-ESRGAN x2/x1 fold 2x2/4x4 pixels into channels: sides must divide
     if fold == 1:
         h, w = aoti.dyn("h", 2, args.max_tile), aoti.dyn("w", 2, args.max_tile)
     else:
