@@ -159,6 +159,38 @@ static bool parse_abi(const char *s, int abi[3])
     return true;
 }
 
+/* One "text_encoder"/"text_encoder_2" entry. */
+static cfy_status parse_text_encoder(const char *dir, const cJSON *te, const char *key, cfy_text_encoder_info *t,
+                                     cfy_error *err)
+{
+    const char *voc = str_field(te, "vocab"), *mer = str_field(te, "merges");
+    if (!voc || !mer || strstr(voc, "..") || strstr(mer, ".."))
+        return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: %s needs vocab and merges", dir, key);
+    t->vocab_path = join(dir, voc, NULL);
+    t->merges_path = join(dir, mer, NULL);
+    if (!t->vocab_path || !t->merges_path) return cfy_error_set(err, CFY_ENOMEM, "manifest: out of memory");
+    const char *type = str_field(te, "type"), *comp = str_field(te, "component");
+    snprintf(t->type, sizeof t->type, "%s", type ? type : "clip_l");
+    snprintf(t->component, sizeof t->component, "%s", comp ? comp : key);
+    const struct {
+        const char *key;
+        int def;
+        int *dst;
+    } tf[] = {{"bos", 49406, &t->bos},       {"eos", 49407, &t->eos},       {"pad", 49407, &t->pad},
+              {"hidden_size", 0, &t->hidden}, {"num_layers", 0, &t->layers}, {"default_layer", -1, &t->default_layer}};
+    int64_t n;
+    for (size_t i = 0; i < sizeof tf / sizeof tf[0]; i++) {
+        cfy_status st = int_field(te, tf[i].key, INT_MIN, INT_MAX, tf[i].def, &n, key, err);
+        if (st) return st;
+        *tf[i].dst = (int)n;
+    }
+    const cJSON *fn = cJSON_GetObjectItemCaseSensitive(te, "final_norm");
+    t->final_norm = !cJSON_IsFalse(fn); /* packages before exporter 0.3: always normed */
+    if (t->layers < 1 || t->hidden < 1)
+        return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: %s.num_layers/hidden_size missing", dir, key);
+    return CFY_OK;
+}
+
 static cfy_status parse(const char *dir, const cJSON *root, cfy_manifest *m, cfy_error *err)
 {
     const char *fmt = str_field(root, "format");
@@ -200,30 +232,21 @@ static cfy_status parse(const char *dir, const cJSON *root, cfy_manifest *m, cfy
     m->linear_start = num_field(smp, "linear_start", &v) ? v : 0.00085;
     m->linear_end = num_field(smp, "linear_end", &v) ? v : 0.012;
 
-    const cJSON *te = cJSON_GetObjectItemCaseSensitive(root, "text_encoder");
-    if (te) {
-        const char *voc = str_field(te, "vocab"), *mer = str_field(te, "merges");
-        if (!voc || !mer || strstr(voc, "..") || strstr(mer, ".."))
-            return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: text_encoder needs vocab and merges", dir);
-        m->vocab_path = join(dir, voc, NULL);
-        m->merges_path = join(dir, mer, NULL);
-        if (!m->vocab_path || !m->merges_path) return cfy_error_set(err, CFY_ENOMEM, "manifest: out of memory");
-        const char *type = str_field(te, "type");
-        snprintf(m->text_type, sizeof m->text_type, "%s", type ? type : "clip_l");
-        const struct {
-            const char *key;
-            int def;
-            int *dst;
-        } tf[] = {{"bos", 49406, &m->text_bos},       {"eos", 49407, &m->text_eos},
-                  {"pad", 49407, &m->text_pad},       {"hidden_size", 0, &m->text_hidden},
-                  {"num_layers", 0, &m->text_layers}, {"default_layer", -1, &m->text_default_layer}};
-        for (size_t i = 0; i < sizeof tf / sizeof tf[0]; i++) {
-            if ((st = int_field(te, tf[i].key, INT_MIN, INT_MAX, tf[i].def, &n, "text_encoder", err))) return st;
-            *tf[i].dst = (int)n;
-        }
-        if (m->text_layers < 1 || m->text_hidden < 1)
-            return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: text_encoder.num_layers/hidden_size missing", dir);
+    static const char *const te_keys[CFY_TEXT_ENCODERS_MAX] = {"text_encoder", "text_encoder_2"};
+    for (int k = 0; k < CFY_TEXT_ENCODERS_MAX; k++) {
+        const cJSON *te = cJSON_GetObjectItemCaseSensitive(root, te_keys[k]);
+        if (!te) break; /* text_encoder_2 only after text_encoder */
+        if ((st = parse_text_encoder(dir, te, te_keys[k], &m->text[k], err))) return st;
+        m->n_text = k + 1;
     }
+    const cJSON *unet = cJSON_GetObjectItemCaseSensitive(root, "unet");
+    if ((st = int_field(unet, "adm_in_channels", 0, 1 << 20, 0, &n, "unet", err))) return st;
+    m->unet_adm_channels = (int)n;
+    if ((st = int_field(unet, "pooled_width", 0, 1 << 20, m->unet_adm_channels ? 1280 : 0, &n, "unet", err))) return st;
+    m->unet_pooled_width = (int)n;
+    if (m->unet_adm_channels && m->unet_adm_channels != m->unet_pooled_width + 6 * 256)
+        return cfy_error_set(err, CFY_EPARSE, "%s/manifest.json: unet.adm_in_channels %d is not pooled_width %d + 1536",
+                             dir, m->unet_adm_channels, m->unet_pooled_width);
     if ((st = int_field(root, "scale", INT_MIN, INT_MAX, 1, &n, "manifest", err))) return st;
     m->upscale_scale = (int)n;
 
@@ -291,8 +314,10 @@ void cfy_manifest_free(cfy_manifest *m)
     }
     free(m->dir);
     free(m->torch_lib_dir);
-    free(m->vocab_path);
-    free(m->merges_path);
+    for (int k = 0; k < CFY_TEXT_ENCODERS_MAX; k++) {
+        free(m->text[k].vocab_path);
+        free(m->text[k].merges_path);
+    }
     free(m);
 }
 

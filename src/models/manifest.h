@@ -17,7 +17,7 @@
 #include "comfyc/tensor.h"
 
 #define CFY_IO_MAX 4
-#define CFY_COMPONENTS_MAX 4
+#define CFY_COMPONENTS_MAX 8
 
 /* One dimension of a component input or output: static (name[0] == 0, value in min == max)
  * or dynamic (a named symbol; the size is a multiple of mul within min..max). Outputs may
@@ -44,6 +44,18 @@ typedef struct cfy_component_spec {
     cfy_io_spec in[CFY_IO_MAX], out[CFY_IO_MAX];
 } cfy_component_spec;
 
+#define CFY_TEXT_ENCODERS_MAX 2
+
+/* One text encoder of a checkpoint: its tokenizer files and conventions (manifest
+ * "text_encoder" / "text_encoder_2"). */
+typedef struct cfy_text_encoder_info {
+    char type[16];                  /* "clip_l", "clip_h", "clip_g": also its key in embedding files */
+    char component[32];             /* the compiled component that runs it */
+    char *vocab_path, *merges_path; /* owned, absolute */
+    int bos, eos, pad, hidden, layers, default_layer;
+    bool final_norm;                /* hidden states after the final layer norm (SD1/SD2) or raw (SDXL) */
+} cfy_text_encoder_info;
+
 typedef struct cfy_manifest {
     char *dir;              /* owned: the package folder */
     char kind[24];          /* "checkpoint", "vae", "upscale_model" */
@@ -58,10 +70,11 @@ typedef struct cfy_manifest {
     int latent_channels;
     double latent_scale_factor;
     double linear_start, linear_end;
-    /* text encoder */
-    char *vocab_path, *merges_path; /* owned, absolute; NULL when the package has no text encoder */
-    int text_bos, text_eos, text_pad, text_hidden, text_layers, text_default_layer;
-    char text_type[16];     /* "clip_l" (SD1), "clip_h" (SD2): also the key of its vectors in embedding files */
+    /* text encoders: one (SD1 "clip_l", SD2 "clip_h") or two (SDXL: "clip_l" then "clip_g") */
+    int n_text;
+    cfy_text_encoder_info text[CFY_TEXT_ENCODERS_MAX];
+    /* UNet class conditioning (SDXL): y = [pooled (unet_pooled_width) | 6 x 256 sinusoidal] */
+    int unet_adm_channels, unet_pooled_width;
     /* upscale model */
     int upscale_scale;
     int n_components;

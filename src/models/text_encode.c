@@ -13,12 +13,20 @@
 #define WINDOW 77
 #define LARGE_GROUP 8 /* groups this long may be split across windows */
 
+/* One text encoder of the CLIP (SDXL has two: CLIP-L, then CLIP-G). */
+typedef struct clip_encoder {
+    const cfy_text_encoder_info *info; /* borrowed from the package's manifest */
+    cfy_aoti_component *component;     /* borrowed from the package */
+    cfy_tokenizer *tokenizer;          /* owned, unless shared_tokenizer */
+    bool shared_tokenizer;             /* the previous encoder's (same vocabulary files) */
+} clip_encoder;
+
 struct cfy_clip_shared {
     int refs;
-    cfy_package *package;        /* owned reference */
-    cfy_aoti_component *encoder; /* borrowed from package */
-    cfy_tokenizer *tokenizer;    /* owned */
-    char **embedding_dirs;       /* owned NULL-terminated list (NULL: none) */
+    cfy_package *package;  /* owned reference */
+    char **embedding_dirs; /* owned NULL-terminated list (NULL: none) */
+    int n_enc;
+    clip_encoder enc[CFY_TEXT_ENCODERS_MAX];
 };
 
 static void free_list(char **l)
@@ -48,24 +56,28 @@ static char **copy_list(const char *const *l, bool *ok)
 static void shared_release(cfy_clip_shared *s)
 {
     if (!s || atomic_fetch_sub_explicit((_Atomic int *)&s->refs, 1, memory_order_acq_rel) != 1) return;
-    cfy_tokenizer_destroy(s->tokenizer);
+    for (int k = 0; k < s->n_enc; k++)
+        if (!s->enc[k].shared_tokenizer) cfy_tokenizer_destroy(s->enc[k].tokenizer);
     cfy_package_release(s->package);
     free_list(s->embedding_dirs);
     free(s);
 }
 
 /* Whether the compiled text encoder takes embedding vectors (packages from comfyc-export >= 0.2). */
-static bool takes_vectors(const cfy_clip_shared *s)
+static bool takes_vectors(const clip_encoder *e)
 {
-    return cfy_aoti_component_spec(s->encoder)->n_in >= 2;
+    return cfy_aoti_component_spec(e->component)->n_in >= 2;
 }
 
 cfy_status cfy_clip_new(cfy_package *pkg, const char *const *embedding_dirs, cfy_clip **out, cfy_error *err)
 {
     *out = NULL;
     const cfy_manifest *m = pkg->manifest;
-    cfy_aoti_component *enc = cfy_package_component(pkg, "text_encoder");
-    if (!enc || !m->vocab_path) return cfy_error_set(err, CFY_EINVAL, "%s has no text encoder", m->dir);
+    if (m->n_text < 1) return cfy_error_set(err, CFY_EINVAL, "%s has no text encoder", m->dir);
+    for (int k = 0; k < m->n_text; k++)
+        if (!cfy_package_component(pkg, m->text[k].component))
+            return cfy_error_set(err, CFY_EINVAL, "%s: no compiled component '%s' for its text encoder", m->dir,
+                                 m->text[k].component);
     cfy_clip_shared *s = calloc(1, sizeof *s);
     cfy_clip *c = calloc(1, sizeof *c);
     if (!s || !c) {
@@ -74,20 +86,31 @@ cfy_status cfy_clip_new(cfy_package *pkg, const char *const *embedding_dirs, cfy
         return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     }
     s->refs = 1;
-    s->encoder = enc;
+    s->package = cfy_package_retain(pkg);
     bool ok;
     s->embedding_dirs = copy_list(embedding_dirs, &ok);
-    cfy_status st = ok ? cfy_tokenizer_load(m->vocab_path, m->merges_path, &s->tokenizer, err)
-                       : cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    cfy_status st = ok ? CFY_OK : cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    for (int k = 0; !st && k < m->n_text; k++) {
+        clip_encoder *e = &s->enc[k];
+        e->info = &m->text[k];
+        e->component = cfy_package_component(pkg, e->info->component);
+        if (k > 0 && !strcmp(e->info->vocab_path, s->enc[k - 1].info->vocab_path) &&
+            !strcmp(e->info->merges_path, s->enc[k - 1].info->merges_path)) {
+            e->tokenizer = s->enc[k - 1].tokenizer;
+            e->shared_tokenizer = true;
+        } else {
+            st = cfy_tokenizer_load(e->info->vocab_path, e->info->merges_path, &e->tokenizer, err);
+        }
+        if (!st) s->n_enc = k + 1;
+    }
     if (st) {
-        free_list(s->embedding_dirs);
-        free(s);
+        s->refs = 1;
+        shared_release(s);
         free(c);
         return st;
     }
-    s->package = cfy_package_retain(pkg);
     c->shared = s;
-    c->layer = m->text_default_layer ? m->text_default_layer : -1;
+    c->layer = m->text[0].default_layer ? m->text[0].default_layer : -1;
     *out = c;
     return CFY_OK;
 }
@@ -122,7 +145,8 @@ typedef struct packer {
     int window_start;
     float *vec;   /* embedding vectors, n_vec * dim */
     int n_vec, dim;
-    cfy_runtime *rt; /* for warnings; may be NULL */
+    const clip_encoder *enc; /* whose tokenizer, special tokens and embedding key */
+    cfy_runtime *rt;         /* for warnings; may be NULL */
 } packer;
 
 static bool put(packer *p, int32_t t, float w)
@@ -143,8 +167,9 @@ static bool put(packer *p, int32_t t, float w)
 }
 
 /* Append one group of (token, weight) following ComfyUI's window rules. */
-static bool add_group(packer *p, const int32_t *ids, int n, float w, const cfy_manifest *m)
+static bool add_group(packer *p, const int32_t *ids, int n, float w)
 {
+    const cfy_text_encoder_info *t = p->enc->info;
     bool large = n >= LARGE_GROUP;
     while (n > 0) {
         int batch = p->len - p->window_start;
@@ -153,16 +178,16 @@ static bool add_group(packer *p, const int32_t *ids, int n, float w, const cfy_m
             if (large) {
                 for (int i = 0; i < remaining; i++)
                     if (!put(p, ids[i], w)) return false;
-                if (!put(p, m->text_eos, 1.0f)) return false;
+                if (!put(p, t->eos, 1.0f)) return false;
                 ids += remaining;
                 n -= remaining;
             } else {
-                if (!put(p, m->text_eos, 1.0f)) return false;
+                if (!put(p, t->eos, 1.0f)) return false;
                 for (int i = 0; i < remaining; i++)
-                    if (!put(p, m->text_pad, 1.0f)) return false;
+                    if (!put(p, t->pad, 1.0f)) return false;
             }
             p->window_start = p->len;
-            if (!put(p, m->text_bos, 1.0f)) return false;
+            if (!put(p, t->bos, 1.0f)) return false;
         } else {
             for (int i = 0; i < n; i++)
                 if (!put(p, ids[i], w)) return false;
@@ -182,13 +207,12 @@ static bool is_ws(char c)
 static cfy_status embedding_group(const cfy_clip *clip, packer *p, const char *name, int32_t **group, int *n,
                                   bool *found, cfy_error *err)
 {
-    const cfy_manifest *m = clip->shared->package->manifest;
     *group = NULL;
     *n = 0;
     *found = false;
     cfy_embedding e;
     cfy_status st = cfy_embedding_load((const char *const *)clip->shared->embedding_dirs, name,
-                                       m->text_type, p->dim, &e, err);
+                                       p->enc->info->type, p->dim, &e, err);
     if (st) return st;
     if (e.outcome == CFY_EMBEDDING_MISSING) return CFY_OK;
     *found = true;
@@ -198,7 +222,7 @@ static cfy_status embedding_group(const cfy_clip *clip, packer *p, const char *n
                     e.dim, p->dim);
         return CFY_OK;
     }
-    if (!takes_vectors(clip->shared)) {
+    if (!takes_vectors(p->enc)) {
         cfy_embedding_free(&e);
         return cfy_error_set(err, CFY_EUNSUPPORTED,
                              "embedding:%s: this package's text encoder was exported without embedding support "
@@ -229,7 +253,6 @@ static cfy_status embedding_group(const cfy_clip *clip, packer *p, const char *n
  * text is tokenised as text. */
 static cfy_status add_word(const cfy_clip *clip, packer *p, const char *word, float w, cfy_error *err)
 {
-    const cfy_manifest *m = clip->shared->package->manifest;
     static const char ident[] = "embedding:";
     char *leftover = NULL;
     if (!strncmp(word, ident, sizeof ident - 1)) {
@@ -293,7 +316,7 @@ static cfy_status add_word(const cfy_clip *clip, packer *p, const char *word, fl
         }
         if (!st && !found && p->rt) cfy_log(p->rt, 1, "warning, embedding:%s does not exist, ignoring", name);
         free(name);
-        if (!st && n && !add_group(p, group, n, w, m)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+        if (!st && n && !add_group(p, group, n, w)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
         free(group);
         if (st || !leftover[0]) {
             free(leftover);
@@ -303,10 +326,10 @@ static cfy_status add_word(const cfy_clip *clip, packer *p, const char *word, fl
     }
     int32_t *ids = NULL;
     int n = 0;
-    cfy_status st = cfy_tokenizer_encode(clip->shared->tokenizer, word, &ids, &n, err);
+    cfy_status st = cfy_tokenizer_encode(p->enc->tokenizer, word, &ids, &n, err);
     free(leftover);
     if (st) return st;
-    if (!add_group(p, ids, n, w, m)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    if (!add_group(p, ids, n, w)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     free(ids);
     return st;
 }
@@ -330,23 +353,31 @@ static cfy_status add_segment(const cfy_clip *clip, packer *p, const char *text,
     return st;
 }
 
-cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_clip_tokens *out,
-                             cfy_error *err)
+int cfy_clip_n_encoders(const cfy_clip *clip)
+{
+    return clip->shared->n_enc;
+}
+
+cfy_status cfy_clip_tokenize(const cfy_clip *clip, int encoder, const char *text, cfy_runtime *rt,
+                             cfy_clip_tokens *out, cfy_error *err)
 {
     memset(out, 0, sizeof *out);
-    const cfy_manifest *m = clip->shared->package->manifest;
+    if (encoder < 0 || encoder >= clip->shared->n_enc)
+        return cfy_error_set(err, CFY_EINVAL, "clip: no text encoder %d", encoder);
+    const clip_encoder *enc = &clip->shared->enc[encoder];
+    const cfy_text_encoder_info *t = enc->info;
     cfy_prompt_segment *segs = NULL;
     int n = 0;
     cfy_status st = cfy_prompt_parse(text, &segs, &n, err);
     if (st) return st;
-    packer p = {.dim = m->text_hidden, .rt = rt};
-    if (!put(&p, m->text_bos, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    packer p = {.dim = t->hidden, .enc = enc, .rt = rt};
+    if (!put(&p, t->bos, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     for (int i = 0; !st && i < n; i++)
         st = add_segment(clip, &p, segs[i].text, (float)segs[i].weight, err);
     cfy_prompt_segments_free(segs, n);
-    if (!st && !put(&p, m->text_eos, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    if (!st && !put(&p, t->eos, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     while (!st && p.len - p.window_start < WINDOW)
-        if (!put(&p, m->text_pad, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+        if (!put(&p, t->pad, 1.0f)) st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
     if (st) {
         free(p.tok);
         free(p.w);
@@ -374,8 +405,8 @@ void cfy_clip_tokens_free(cfy_clip_tokens *t)
 /* ---------------------------------------------------------------- encode */
 
 /* Width of the pooled output: the projection width when the graph returns a projected pooled
- * output (SD2's OpenCLIP; output 1, [B, P]), otherwise the hidden width (SD1 pools the last
- * layer at the first EOS without a projection). */
+ * output (SD2's OpenCLIP, SDXL's CLIP-G; output 1, [B, P]), otherwise the hidden width (SD1
+ * pools the last layer at the first EOS without a projection). */
 static int pooled_width(const cfy_component_spec *s, int hidden)
 {
     return s->n_out >= 2 && s->out[1].ndim == 2 ? (int)s->out[1].dims[1].min : hidden;
@@ -398,37 +429,35 @@ static cfy_status vectors_input(const cfy_clip_tokens *tk, const int64_t *tokens
     return CFY_OK;
 }
 
-/* Run the encoder on rows [rows, 77] in batches; copies layer `li` into z [rows,77,D] and, for
+/* Run encoder e on rows [rows, 77] in batches; copies layer `li` into z [rows,77,D] and, for
  * row 0, the last layer into last0 [77,D] and the projected pooled output (when the graph has
  * one) into proj0 [P]. Negative tokens are embedding vectors of tk. */
-static cfy_status run_encoder(const cfy_clip *clip, const cfy_clip_tokens *tk, const int64_t *tokens, int rows, int li,
-                              float *z, float *last0, float *proj0, cfy_error *err)
+static cfy_status run_encoder(const clip_encoder *e, const cfy_clip_tokens *tk, const int64_t *tokens, int rows,
+                              int li, float *z, float *last0, float *proj0, cfy_error *err)
 {
-    cfy_aoti_component *enc = clip->shared->encoder;
-    const cfy_component_spec *s = cfy_aoti_component_spec(enc);
-    const cfy_manifest *m = clip->shared->package->manifest;
+    const cfy_component_spec *s = cfy_aoti_component_spec(e->component);
     int max_b = (int)(s->in[0].dims[0].name[0] ? s->in[0].dims[0].max : s->in[0].dims[0].min);
-    int L = m->text_layers, D = m->text_hidden;
+    int L = e->info->layers, D = e->info->hidden;
     int n_out = s->n_out >= 2 ? 2 : 1, P = pooled_width(s, D);
     size_t row = (size_t)WINDOW * (size_t)D;
     for (int start = 0; start < rows; start += max_b) {
         int b = rows - start < max_b ? rows - start : max_b;
         int64_t sizes[2] = {b, WINDOW};
         cfy_tensor *in[2] = {NULL, NULL}, *res[2] = {NULL, NULL};
-        int n_in = takes_vectors(clip->shared) ? 2 : 1;
+        int n_in = takes_vectors(e) ? 2 : 1;
         cfy_status st = cfy_tensor_new(CFY_I64, cfy_cpu(), 2, sizes, false, &in[0], err);
         if (!st) {
             memcpy(cfy_tensor_data(in[0]), tokens + (size_t)start * WINDOW, (size_t)b * WINDOW * sizeof(int64_t));
             if (n_in == 2) st = vectors_input(tk, tokens, start, b, D, &in[1], err);
         }
-        if (!st) st = cfy_component_call_host(enc, (const cfy_tensor *const *)in, n_in, res, n_out, err);
+        if (!st) st = cfy_component_call_host(e->component, (const cfy_tensor *const *)in, n_in, res, n_out, err);
         cfy_tensor_release(in[0]);
         cfy_tensor_release(in[1]);
         if (st) return st;
         if (res[0]->ndim != 4 || res[0]->sizes[0] != L || res[0]->sizes[1] != b || res[0]->sizes[2] != WINDOW ||
             res[0]->sizes[3] != D || (n_out == 2 && (res[1]->ndim != 2 || res[1]->sizes[0] != b || res[1]->sizes[1] != P)))
-            st = cfy_error_set(err, CFY_EINVAL, "text encoder: output shape does not match the manifest (%d layers x %d)",
-                               L, D);
+            st = cfy_error_set(err, CFY_EINVAL, "%s: output shape does not match the manifest (%d layers x %d)",
+                               e->info->component, L, D);
         if (!st) {
             const float *h = cfy_tensor_f32(res[0]); /* [L, b, 77, D] */
             memcpy(z + (size_t)start * row, h + (size_t)li * b * row, (size_t)b * row * sizeof(float));
@@ -442,15 +471,17 @@ static cfy_status run_encoder(const cfy_clip *clip, const cfy_clip_tokens *tk, c
     return CFY_OK;
 }
 
-cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_conditioning **out,
-                           cfy_error *err)
+/* One encoder's share of CLIPTextEncode: *z = the weighted windows [n_windows*77, D] (malloc'd),
+ * *pooled = its pooled output [*P] (malloc'd). */
+static cfy_status encode_one(const cfy_clip *clip, int k, const char *text, cfy_runtime *rt, float **z_out,
+                             int *n_windows, float **pooled_out, int *P_out, cfy_error *err)
 {
-    *out = NULL;
-    const cfy_manifest *m = clip->shared->package->manifest;
+    const clip_encoder *enc = &clip->shared->enc[k];
+    const cfy_text_encoder_info *t = enc->info;
     cfy_clip_tokens tk;
-    cfy_status st = cfy_clip_tokenize(clip, text, rt, &tk, err);
+    cfy_status st = cfy_clip_tokenize(clip, k, text, rt, &tk, err);
     if (st) return st;
-    int nw = tk.n_windows, L = m->text_layers, D = m->text_hidden;
+    int nw = tk.n_windows, L = t->layers, D = t->hidden;
     bool weighted = false;
     for (int i = 0; i < nw * WINDOW; i++)
         if (tk.weights[i] != 1.0f) weighted = true;
@@ -460,13 +491,11 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *
     int64_t *tokens = malloc((size_t)rows * WINDOW * sizeof *tokens);
     float *z = malloc((size_t)rows * WINDOW * (size_t)D * sizeof *z);
     float *last0 = malloc((size_t)WINDOW * (size_t)D * sizeof *last0);
-    const cfy_component_spec *spec = cfy_aoti_component_spec(clip->shared->encoder);
+    const cfy_component_spec *spec = cfy_aoti_component_spec(enc->component);
     int P = pooled_width(spec, D);
     bool projected = spec->n_out >= 2;
-    float *proj0 = projected ? malloc((size_t)P * sizeof *proj0) : NULL;
-    cfy_tensor *cond = NULL, *pooled = NULL;
-    cfy_conditioning *c = NULL;
-    if (!tokens || !z || !last0 || (projected && !proj0)) {
+    float *pooled = malloc((size_t)P * sizeof *pooled);
+    if (!tokens || !z || !last0 || !pooled) {
         st = cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
         goto done;
     }
@@ -474,36 +503,76 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *
         tokens[i] = tk.tokens[i];
     if (weighted) {
         int64_t *e = tokens + (size_t)nw * WINDOW;
-        e[0] = m->text_bos;
-        e[1] = m->text_eos;
+        e[0] = t->bos;
+        e[1] = t->eos;
         for (int j = 2; j < WINDOW; j++)
-            e[j] = m->text_pad;
+            e[j] = t->pad;
     }
-    if ((st = run_encoder(clip, &tk, tokens, rows, li, z, last0, proj0, err))) goto done;
+    if ((st = run_encoder(enc, &tk, tokens, rows, li, z, last0, pooled, err))) goto done;
     if (weighted) {
         const float *e = z + (size_t)nw * WINDOW * D;
-        for (int k = 0; k < nw; k++)
+        for (int w_ = 0; w_ < nw; w_++)
             for (int j = 0; j < WINDOW; j++) {
-                float w = tk.weights[k * WINDOW + j];
+                float w = tk.weights[w_ * WINDOW + j];
                 if (w == 1.0f) continue;
-                float *zz = z + ((size_t)k * WINDOW + j) * D;
+                float *zz = z + ((size_t)w_ * WINDOW + j) * D;
                 const float *ee = e + (size_t)j * D;
                 for (int d = 0; d < D; d++)
                     zz[d] = (zz[d] - ee[d]) * w + ee[d];
             }
     }
-    int64_t csz[3] = {1, (int64_t)nw * WINDOW, D}, psz[2] = {1, P};
+    if (!projected) {
+        int eos_pos = WINDOW - 1;
+        for (int j = 0; j < WINDOW; j++)
+            if (tk.tokens[j] == t->eos) {
+                eos_pos = j;
+                break;
+            }
+        memcpy(pooled, last0 + (size_t)eos_pos * D, (size_t)P * sizeof(float));
+    }
+    *z_out = z;
+    *pooled_out = pooled;
+    *n_windows = nw;
+    *P_out = P;
+    z = pooled = NULL;
+done:
+    cfy_clip_tokens_free(&tk);
+    free(tokens);
+    free(z);
+    free(last0);
+    free(pooled);
+    return st;
+}
+
+cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_conditioning **out,
+                           cfy_error *err)
+{
+    *out = NULL;
+    int n_enc = clip->shared->n_enc, nw[CFY_TEXT_ENCODERS_MAX] = {0}, P[CFY_TEXT_ENCODERS_MAX] = {0};
+    float *z[CFY_TEXT_ENCODERS_MAX] = {0}, *pooled[CFY_TEXT_ENCODERS_MAX] = {0};
+    cfy_tensor *cond = NULL, *pool = NULL;
+    cfy_conditioning *c = NULL;
+    cfy_status st = CFY_OK;
+    for (int k = 0; !st && k < n_enc; k++)
+        st = encode_one(clip, k, text, rt, &z[k], &nw[k], &pooled[k], &P[k], err);
+    if (st) goto done;
+    /* SDXL: CLIP-L and CLIP-G side by side per token (cut to the shorter), pooled from the last (G) */
+    int tokens = nw[0] * WINDOW, width = 0;
+    for (int k = 0; k < n_enc; k++) {
+        if (nw[k] * WINDOW < tokens) tokens = nw[k] * WINDOW;
+        width += clip->shared->enc[k].info->hidden;
+    }
+    int64_t csz[3] = {1, tokens, width}, psz[2] = {1, P[n_enc - 1]};
     if ((st = cfy_tensor_new(CFY_F32, cfy_cpu(), 3, csz, false, &cond, err)) ||
-        (st = cfy_tensor_new(CFY_F32, cfy_cpu(), 2, psz, false, &pooled, err)))
+        (st = cfy_tensor_new(CFY_F32, cfy_cpu(), 2, psz, false, &pool, err)))
         goto done;
-    memcpy(cfy_tensor_data(cond), z, (size_t)nw * WINDOW * D * sizeof(float));
-    int eos_pos = WINDOW - 1;
-    for (int j = 0; j < WINDOW; j++)
-        if (tk.tokens[j] == m->text_eos) {
-            eos_pos = j;
-            break;
-        }
-    memcpy(cfy_tensor_data(pooled), projected ? proj0 : last0 + (size_t)eos_pos * D, (size_t)P * sizeof(float));
+    float *cd = cfy_tensor_f32(cond);
+    for (int i = 0, off = 0; i < n_enc; off += clip->shared->enc[i].info->hidden, i++) {
+        int D = clip->shared->enc[i].info->hidden;
+        for (int j = 0; j < tokens; j++)
+            memcpy(cd + (size_t)j * width + off, z[i] + (size_t)j * D, (size_t)D * sizeof(float));
+    }
+    memcpy(cfy_tensor_data(pool), pooled[n_enc - 1], (size_t)P[n_enc - 1] * sizeof(float));
     c = calloc(1, sizeof *c);
     if (!c || !(c->entries = calloc(1, sizeof *c->entries))) {
         free(c);
@@ -514,16 +583,15 @@ cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *
     c->n = 1;
     cfy_cond_entry_init(&c->entries[0]);
     c->entries[0].cond = cond;
-    c->entries[0].pooled = pooled;
-    cond = pooled = NULL;
+    c->entries[0].pooled = pool;
+    cond = pool = NULL;
     *out = c;
 done:
     cfy_tensor_release(cond);
-    cfy_tensor_release(pooled);
-    cfy_clip_tokens_free(&tk);
-    free(tokens);
-    free(z);
-    free(last0);
-    free(proj0);
+    cfy_tensor_release(pool);
+    for (int k = 0; k < CFY_TEXT_ENCODERS_MAX; k++) {
+        free(z[k]);
+        free(pooled[k]);
+    }
     return st;
 }

@@ -4,7 +4,8 @@
  * (tokenizer.h, BOS/EOS dropped) -> packing into 77-token windows of 75 content tokens (groups
  * of 8+ tokens split across windows, shorter ones moved whole) -> one text-encoder batch of
  * all windows plus, when any weight != 1, the empty prompt's row -> the chosen layer (after the
- * final layer norm) -> z = (z - e)*w + e for weighted positions -> windows concatenated.
+ * final layer norm, or raw for SDXL) -> z = (z - e)*w + e for weighted positions -> windows
+ * concatenated; SDXL runs this for CLIP-L and CLIP-G and joins them per token.
  * pooled = final layer at the first EOS of the first window (SD1), times the text projection
  * (SD2: the graph's second output). "embedding:NAME" inserts textual-inversion vectors from the
  * embeddings folders (embedding.h) in place of token embeddings. */
@@ -44,13 +45,17 @@ typedef struct cfy_clip_tokens {
     int n_vectors, dim;
 } cfy_clip_tokens;
 
-/* Tokenise and pack text (no encoding). rt: where warnings (missing embeddings) are logged; may
- * be NULL. out filled with owned arrays (cfy_clip_tokens_free). */
-cfy_status cfy_clip_tokenize(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_clip_tokens *out,
-                             cfy_error *err);
+/* Number of text encoders: 1 (SD1, SD2) or 2 (SDXL: CLIP-L, CLIP-G). */
+int cfy_clip_n_encoders(const cfy_clip *clip);
+/* Tokenise and pack text for text encoder `encoder` (no encoding). rt: where warnings (missing
+ * embeddings) are logged; may be NULL. out filled with owned arrays (cfy_clip_tokens_free). */
+cfy_status cfy_clip_tokenize(const cfy_clip *clip, int encoder, const char *text, cfy_runtime *rt,
+                             cfy_clip_tokens *out, cfy_error *err);
 void cfy_clip_tokens_free(cfy_clip_tokens *t);
 
 /* Encode text into a one-entry conditioning: cond f32 [1, 77*windows, D] and pooled [1, D or P].
+ * With two encoders (SDXL) cond is [1, tokens, D_L + D_G] (each token's CLIP-L then CLIP-G
+ * features, cut to the shorter) and pooled is CLIP-G's projected pooled output.
  * rt: for warnings, may be NULL. out: returns new (cfy_conditioning_free, or hand it to
  * cfy_value_new_conditioning). Blocks. */
 cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_conditioning **out,

@@ -49,8 +49,11 @@ static cfy_status apply(void *impl, const cfy_unet_call *call, cfy_tensor **out,
     const cfy_component_spec *s = cfy_aoti_component_spec(c);
     if (!call->x || !call->timestep || !call->context)
         return cfy_error_set(err, CFY_EINVAL, "UNet: x, timestep and context are required");
-    if (call->y) return cfy_error_set(err, CFY_EUNSUPPORTED, "UNet: this model takes no class/pooled conditioning (y)");
-    const cfy_tensor *src[3] = {call->x, call->timestep, call->context};
+    bool takes_y = s->n_in >= 4;
+    if (call->y && !takes_y)
+        return cfy_error_set(err, CFY_EUNSUPPORTED, "UNet: this model takes no class/pooled conditioning (y)");
+    if (!call->y && takes_y) return cfy_error_set(err, CFY_EINVAL, "UNet: this model needs its y vector (SDXL)");
+    const cfy_tensor *src[4] = {call->x, call->timestep, call->context, call->y};
     cfy_tensor *cat = NULL;
     cfy_status st = CFY_OK;
     if (call->concat && s->in[0].dims[1].min > call->x->sizes[1]) {
@@ -58,7 +61,7 @@ static cfy_status apply(void *impl, const cfy_unet_call *call, cfy_tensor **out,
         if ((st = concat_channels(call->x, call->concat, &cat, err))) return st;
         src[0] = cat;
     }
-    st = cfy_component_call_host(c, src, 3, out, 1, err);
+    st = cfy_component_call_host(c, src, takes_y ? 4 : 3, out, 1, err);
     cfy_tensor_release(cat);
     return st;
 }
@@ -69,9 +72,13 @@ cfy_status cfy_unet_model_new(cfy_package *pkg, cfy_model **out, cfy_error *err)
     cfy_aoti_component *c = cfy_package_component(pkg, "unet");
     if (!c) return cfy_error_set(err, CFY_EINVAL, "%s has no UNet", pkg->manifest->dir);
     const cfy_component_spec *s = cfy_aoti_component_spec(c);
-    if (s->n_in != 3 || s->in[0].ndim != 4)
-        return cfy_error_set(err, CFY_EINVAL, "%s: the UNet graph does not take (x, timesteps, context)",
+    if ((s->n_in != 3 && s->n_in != 4) || s->in[0].ndim != 4)
+        return cfy_error_set(err, CFY_EINVAL, "%s: the UNet graph does not take (x, timesteps, context[, y])",
                              pkg->manifest->dir);
+    if (s->n_in == 4 && (s->in[3].ndim != 2 || s->in[3].dims[1].min != pkg->manifest->unet_adm_channels ||
+                         pkg->manifest->unet_adm_channels == 0))
+        return cfy_error_set(err, CFY_EINVAL, "%s: the UNet's y input does not match unet.adm_in_channels %d",
+                             pkg->manifest->dir, pkg->manifest->unet_adm_channels);
     cfy_model *m = calloc(1, sizeof *m);
     if (!m) return cfy_error_set(err, CFY_ENOMEM, "model: out of memory");
     const cfy_manifest *man = pkg->manifest;
@@ -80,6 +87,8 @@ cfy_status cfy_unet_model_new(cfy_package *pkg, cfy_model **out, cfy_error *err)
     m->latent_channels = man->latent_channels;
     m->unet_in_channels = (int)s->in[0].dims[1].min;
     m->latent_scale_factor = man->latent_scale_factor;
+    m->adm_channels = s->n_in == 4 ? man->unet_adm_channels : 0;
+    m->adm_pooled_width = s->n_in == 4 ? man->unet_pooled_width : 0;
     m->max_batch = (int)(s->in[0].dims[0].name[0] ? s->in[0].dims[0].max : s->in[0].dims[0].min);
     m->apply = apply;
     m->impl = cfy_package_retain(pkg);

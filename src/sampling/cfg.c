@@ -59,12 +59,13 @@ void cfy_guider_free(cfy_guider *g)
     g->buf_in = g->buf_mask = g->buf_out = g->buf_u = NULL;
 }
 
-void cfy_sdxl_adm(const float *pooled, int64_t n_pooled, double height_px, double width_px, float *y)
+void cfy_sdxl_adm(const float *pooled, int64_t n_pooled, int pooled_width, double height_px, double width_px,
+                  float *y)
 {
-    for (int k = 0; k < 1280; k++) y[k] = pooled && k < n_pooled ? pooled[k] : 0.0f;
+    for (int k = 0; k < pooled_width; k++) y[k] = pooled && k < n_pooled ? pooled[k] : 0.0f;
     double vals[6] = {height_px, width_px, 0.0, 0.0, height_px, width_px};
     for (int v = 0; v < 6; v++) {
-        float *e = y + 1280 + 256 * v;
+        float *e = y + pooled_width + 256 * v;
         for (int k = 0; k < 128; k++) {
             float ex = (float)(-log(10000.0)) * (float)k;
             ex = ex / 128.0f;
@@ -164,9 +165,9 @@ static cfy_status run_entries(cfy_guider *g, const float *x, float sigma, const 
             if (pl && (st = cfy_tensor_contiguous(pl, &pc, err)) != CFY_OK) goto done;
             for (int64_t b = 0; b < B; b++) {
                 float *y = cfy_tensor_f32(ty) + (e * B + b) * adm;
-                if (adm == 2816) {
-                    cfy_sdxl_adm(pc ? cfy_tensor_f32(pc) : NULL, pc ? cfy_tensor_numel(pc) : 0, (double)(H * 8),
-                                 (double)(W * 8), y);
+                if (m->adm_pooled_width > 0 && adm == m->adm_pooled_width + 1536) {
+                    cfy_sdxl_adm(pc ? cfy_tensor_f32(pc) : NULL, pc ? cfy_tensor_numel(pc) : 0, m->adm_pooled_width,
+                                 (double)(H * 8), (double)(W * 8), y);
                 } else {
                     memset(y, 0, (size_t)adm * sizeof(float));
                     if (pc) memcpy(y, cfy_tensor_f32(pc), (size_t)(cfy_tensor_numel(pc) < adm ? cfy_tensor_numel(pc) : adm) * sizeof(float));

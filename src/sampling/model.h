@@ -45,6 +45,7 @@ typedef struct cfy_model {
     int max_batch;                /* largest batch one apply may take (CFG batches cond+uncond) */
     bool differential_diffusion;  /* set by the DifferentialDiffusion patch */
     int adm_channels;             /* length of the UNet's y vector: 0 (SD1/2), 2816 (SDXL); added by sampling */
+    int adm_pooled_width;         /* > 0: y is SDXL's [pooled (this many) | 6 x 256 sinusoidal]; 1280 for SDXL */
     double differential_diffusion_strength; /* DifferentialDiffusion strength (1.0 default); added by sampling */
     cfy_unet_apply_fn apply;
     void *impl;                   /* owned via impl_retain/impl_release (shared by patched copies) */

@@ -119,13 +119,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m->device != CFY_DEVICE_CPU && m->device != CFY_DEVICE_CUDA) abort();
     if (cfy_dtype_size(m->dtype) == 0) abort();
     if (m->torch_lib_dir) check_str(m->torch_lib_dir, strlen(m->torch_lib_dir) + 1);
-    /* text encoder: both tokenizer files or neither, and then layers and width */
-    if (!m->vocab_path != !m->merges_path) abort();
-    if (m->vocab_path) {
-        check_path(m->vocab_path, 1);
-        check_path(m->merges_path, 1);
-        if (m->text_layers < 1 || m->text_hidden < 1) abort();
+    /* text encoders: both tokenizer files, layers, width and a component name each */
+    if (m->n_text < 0 || m->n_text > CFY_TEXT_ENCODERS_MAX) abort();
+    for (int k = 0; k < m->n_text; k++) {
+        const cfy_text_encoder_info *t = &m->text[k];
+        check_path(t->vocab_path, 1);
+        check_path(t->merges_path, 1);
+        check_str(t->type, sizeof t->type);
+        check_str(t->component, sizeof t->component);
+        if (t->layers < 1 || t->hidden < 1) abort();
     }
+    for (int k = m->n_text; k < CFY_TEXT_ENCODERS_MAX; k++)
+        if (m->text[k].vocab_path || m->text[k].merges_path) abort();
+    if (m->unet_adm_channels && m->unet_adm_channels != m->unet_pooled_width + 1536) abort();
 
     if (m->n_components < 0 || m->n_components > CFY_COMPONENTS_MAX) abort();
     for (int i = 0; i < m->n_components; i++) {

@@ -1,23 +1,28 @@
-"""openclip_oracle — an eager SD2.x text tower written from OpenCLIP's architecture, reading the
-checkpoint's own `cond_stage_model.model.*` keys directly (torch.nn.MultiheadAttention consumes
-the fused in_proj layout as is). Independent of the exporter's key conversion to transformers.
+"""openclip_oracle — an eager OpenCLIP text tower written from OpenCLIP's architecture, reading the
+checkpoint's own keys directly (SD2.x `cond_stage_model.model.*`, SDXL's bigG
+`conditioner.embedders.1.model.*`; torch.nn.MultiheadAttention consumes the fused in_proj layout
+as is). Independent of the exporter's key conversion to transformers.
 
 Architecture (open_clip TextTransformer, as SD2's FrozenOpenCLIPEmbedder runs it): token
 embedding + positional embedding; pre-norm residual blocks x += attn(ln_1(x)) with a causal
 mask, x += c_proj(gelu(c_fc(ln_2(x)))); ln_final. ComfyUI takes a layer's output through
 ln_final (penultimate by default) and the pooled output at the first EOS, times text_projection.
+SDXL takes the layer outputs as they are, without ln_final (final_norm=False); its pooled output
+still goes through ln_final.
 """
 import torch
 import torch.nn.functional as F
 
 PREFIX = "cond_stage_model.model."
+SDXL_G_PREFIX = "conditioner.embedders.1.model."
 
 
 class OpenClipText(torch.nn.Module):
-    def __init__(self, sd, heads):
+    def __init__(self, sd, heads, prefix=PREFIX, final_norm=True):
         super().__init__()
-        self.w = {k[len(PREFIX):]: v.float() for k, v in sd.items() if k.startswith(PREFIX)}
+        self.w = {k[len(prefix):]: v.float() for k, v in sd.items() if k.startswith(prefix)}
         self.heads = heads
+        self.final_norm = final_norm
         self.layers = len({k.split(".")[2] for k in self.w if k.startswith("transformer.resblocks.")})
         width = self.w["token_embedding.weight"].shape[1]
         self.attn = []
@@ -33,7 +38,8 @@ class OpenClipText(torch.nn.Module):
 
     @torch.no_grad()
     def forward(self, tokens, vectors=None):
-        """tokens i64 [B,77] -> (hidden [L,B,77,D] each after ln_final, pooled [B,P]). A negative
+        """tokens i64 [B,77] -> (hidden [L,B,77,D] each after ln_final unless final_norm is False,
+        pooled [B,P] from the last layer after ln_final). A negative
         token takes its position's row of vectors [B,77,D] (a textual-inversion embedding)."""
         n = tokens.shape[1]
         x = self.w["token_embedding.weight"][tokens.clamp(min=0)]
@@ -49,8 +55,8 @@ class OpenClipText(torch.nn.Module):
             h = self.ln(x, p + "ln_2")
             h = F.gelu(F.linear(h, self.w[p + "mlp.c_fc.weight"], self.w[p + "mlp.c_fc.bias"]))
             x = x + F.linear(h, self.w[p + "mlp.c_proj.weight"], self.w[p + "mlp.c_proj.bias"])
-            outs.append(self.ln(x, "ln_final"))
+            outs.append(self.ln(x, "ln_final") if self.final_norm else x)
         hs = torch.stack(outs)
         eos = (tokens == 49407).int().argmax(dim=-1)
-        pooled = hs[-1][torch.arange(tokens.shape[0]), eos] @ self.w["text_projection"]
+        pooled = self.ln(x, "ln_final")[torch.arange(tokens.shape[0]), eos] @ self.w["text_projection"]
         return hs, pooled

@@ -104,3 +104,114 @@ def test_openclip_without_attention_is_refused():
         checkpoint.build_clip(sd, {})
     with pytest.raises(checkpoint.ExportError, match="no CLIP text encoder found"):
         checkpoint.build_clip({"foo": torch.zeros(1)}, {})
+
+
+# ---------------------------------------------------------------- SDXL
+
+def test_sdxl_unet_config_inferred_from_weights():
+    """SDXL base: per-block transformer depths (none at level 0, 2 at level 1, 10 at level 2 and in
+    the middle), 64-wide heads, context 2048 (CLIP-L 768 + bigG 1280), label_emb on y [B,2816]."""
+    sd = meta_state(arch_unet.UNetModel, arch_unet.SDXL_CONFIG)
+    got = checkpoint.unet_config(sd, {})
+    assert got == arch_unet.SDXL_CONFIG
+    assert checkpoint.detect_family(got, {}) == "sdxl"
+    assert "attention_resolutions" not in got
+    # the key layout of the published checkpoint (model.diffusion_model.* without the prefix)
+    assert sd["label_emb.0.0.weight"].shape == (1280, 2816)
+    assert sd["label_emb.0.2.weight"].shape == (1280, 1280)
+    assert sd["input_blocks.8.1.transformer_blocks.9.attn2.to_k.weight"].shape == (1280, 2048)
+    assert sd["middle_block.1.transformer_blocks.9.ff.net.0.proj.weight"].shape == (10240, 1280)
+    assert sd["output_blocks.2.2.conv.weight"].shape == (1280, 1280, 3, 3)
+    assert sd["output_blocks.5.2.conv.weight"].shape == (640, 640, 3, 3)
+    assert "input_blocks.1.1.norm.weight" not in sd and "output_blocks.8.1.norm.weight" not in sd
+    assert "input_blocks.4.1.transformer_blocks.1.attn1.to_q.weight" in sd
+    assert "input_blocks.4.1.transformer_blocks.2.attn1.to_q.weight" not in sd
+
+
+def test_sdxl_size():
+    with torch.device("meta"):
+        u = arch_unet.UNetModel(arch_unet.SDXL_CONFIG)
+    assert sum(p.numel() for p in u.parameters()) == 2567463684  # published SDXL base UNet size
+
+
+def test_sd1_sd2_configs_keep_their_form():
+    """SD1/SD2 keep attention_resolutions + one transformer_depth (the manifest's unet.config is unchanged)."""
+    for cfg in (arch_unet.SD1_CONFIG, arch_unet.SD2_CONFIG):
+        got = checkpoint.unet_config(meta_state(arch_unet.UNetModel, cfg), {})
+        assert list(got) == ["in_channels", "out_channels", "model_channels", "channel_mult", "num_res_blocks",
+                             "attention_resolutions", "context_dim", "transformer_depth",
+                             "use_linear_in_transformer", "num_heads", "num_head_channels"]
+        assert arch_unet.block_depths(got) == ([1] * 6 + [0, 0], 1, [0] * 3 + [1] * 9)
+
+
+SDXL_REFINER = dict(in_channels=4, out_channels=4, model_channels=384, channel_mult=[1, 2, 4, 4], num_res_blocks=2,
+                    num_heads=-1, num_head_channels=64, context_dim=1280,
+                    transformer_depth=[0, 0, 4, 4, 4, 4, 0, 0], transformer_depth_middle=4,
+                    transformer_depth_output=[0, 0, 0, 4, 4, 4, 4, 4, 4, 0, 0, 0],
+                    use_linear_in_transformer=True, adm_in_channels=2560)
+
+
+def test_sdxl_refiner_is_refused():
+    sd = meta_state(arch_unet.UNetModel, SDXL_REFINER)
+    with pytest.raises(checkpoint.ExportError, match="SDXL refiner not supported yet"):
+        checkpoint.unet_config(sd, {})
+
+
+def test_sdxl_refiner_is_refused_by_the_cli(tmp_path):
+    """A small UNet with the refiner's context (1280) and ADM (2560) widths, through the command line."""
+    from safetensors.torch import save_file
+    cfg = dict(SDXL_REFINER, model_channels=32, channel_mult=[1, 2], num_res_blocks=1, num_head_channels=16,
+               transformer_depth=[0, 1], transformer_depth_middle=1, transformer_depth_output=[1, 1, 0, 0])
+    u = arch_unet.UNetModel(cfg)
+    src = tmp_path / "refiner.safetensors"
+    save_file({checkpoint.UNET_PREFIX + k: v.contiguous() for k, v in u.state_dict().items()}, str(src))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "tools" / "comfyc-export"))
+    r = subprocess.run([sys.executable, "-m", "comfyc_export", "checkpoint", str(src), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 1
+    assert "SDXL refiner not supported yet" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_other_adm_unets_are_refused():
+    """unCLIP (SD2.1 unclip-h: context 1024, ADM 2048) and class-label UNets are not SDXL."""
+    cfg = dict(arch_unet.SDXL_CONFIG, model_channels=32, channel_mult=[1, 2], num_res_blocks=1,
+               num_head_channels=16, transformer_depth=[1, 1], transformer_depth_middle=1,
+               transformer_depth_output=[1, 1, 1, 1], context_dim=1024, adm_in_channels=2048)
+    sd = meta_state(arch_unet.UNetModel, cfg)
+    with pytest.raises(checkpoint.ExportError, match="ADM conditioning other than SDXL base"):
+        checkpoint.unet_config(sd, {})
+    sd = meta_state(arch_unet.UNetModel, arch_unet.SD1_CONFIG)
+    sd["label_emb.weight"] = torch.empty(1000, 1280, device="meta")
+    with pytest.raises(checkpoint.ExportError, match="class-label"):
+        checkpoint.unet_config(sd, {})
+
+
+def test_sdxl_prediction_rule():
+    """SDXL: v-prediction when the checkpoint has a top-level `v_pred` key (as ComfyUI reads it)."""
+    assert checkpoint.detect_prediction({}, "sdxl", {}, ["model.diffusion_model.out.2.weight"]) == "eps"
+    assert checkpoint.detect_prediction({}, "sdxl", {}, ["v_pred", "model.diffusion_model.out.2.weight"]) == "v"
+    assert checkpoint.detect_prediction({}, "sd1", {}, ["v_pred"]) == "eps"
+    assert checkpoint.detect_prediction({}, "sdxl", {"comfyc.prediction": "eps"}, ["v_pred"]) == "eps"
+
+
+def test_sdxl_bigg_text_encoder_layout():
+    """OpenCLIP ViT-bigG-14 text tower (SDXL's conditioner.embedders.1.model.*): 1280 wide, 32 layers,
+    20 heads, exact GELU, pad 0, a square 1280x1280 text projection."""
+    transformers = pytest.importorskip("transformers")
+    hf = checkpoint.openclip_to_hf(vit_h_text_tower(layers=32, width=1280, proj=1280))
+    cfg = checkpoint.clip_config(hf, {}, openclip=True)
+    assert (cfg.hidden_size, cfg.num_hidden_layers, cfg.num_attention_heads, cfg.intermediate_size,
+            cfg.projection_dim, cfg.hidden_act, cfg.pad_token_id) == (1280, 32, 20, 5120, 1280, "gelu", 0)
+    with torch.device("meta"):
+        m = transformers.CLIPTextModelWithProjection(cfg)
+    assert set(hf) == {k for k in m.state_dict() if not k.endswith("position_ids")}
+    # open_clip's model profile lists the ViT-bigG-14 text tower at 694.66 M parameters
+    assert round(sum(v.numel() for v in hf.values()) / 1e6, 2) == 694.66
+
+
+def test_sdxl_text_encoders_missing_are_refused():
+    with pytest.raises(checkpoint.ExportError, match="CLIP-L"):
+        checkpoint.build_sdxl_clips({}, {})
+    sd = {checkpoint.SDXL_CLIP_L_PREFIX + "text_model.embeddings.token_embedding.weight": torch.zeros(10, 4)}
+    with pytest.raises(checkpoint.ExportError, match="bigG"):
+        checkpoint.build_sdxl_clips(sd, {})

@@ -188,6 +188,39 @@ class Family:
                              vectors)
 
 
+class SdxlFamily:
+    """SDXL's two text encoders as ComfyUI runs them: CLIP-L (pad = EOS) and OpenCLIP bigG (pad 0),
+    both taking layer -2 by default without the final layer norm; cond = [L | G] per token (cut to
+    the shorter), pooled = G's projected pooled output. CLIP-L: the exporter's transformers module;
+    CLIP-G: the OpenCLIP-layout oracle reading conditioner.embedders.1.model.* itself."""
+
+    def __init__(self, models, ckpt):
+        transformers = pytest.importorskip("transformers")
+        from comfyc_export import checkpoint
+        import openclip_oracle
+        pkgdir = models / "checkpoints" / (ckpt + ".comfyc")
+        self.hf = transformers.CLIPTokenizer.from_pretrained(str(pkgdir / "tokenizer"))
+        sd, meta = checkpoint.load_state_dict(models / "checkpoints" / ckpt)
+        (clip_l, cfg_l), _ = checkpoint.build_sdxl_clips(sd, meta)
+        self.enc_l = checkpoint.TextEncoderLayers(clip_l, final_norm=False).eval()
+        self.enc_g = openclip_oracle.OpenClipText(sd, int(meta["comfyc.clip_g_num_heads"]),
+                                                  prefix=openclip_oracle.SDXL_G_PREFIX, final_norm=False)
+        self.layers_l, self.layers_g = cfg_l.num_hidden_layers, self.enc_g.layers
+        self.pad, self.default_layer = PAD, -2
+        self.pkg = cfy_models.Package(pkgdir)
+
+    def tokens(self, text, embed=None, vectors=None, encoder=0):
+        return oracle_tokens(text, self.hf, PAD if encoder == 0 else 0, embed, vectors if vectors is not None else [])
+
+    def encode(self, text, layer=None, embed=None):
+        layer = self.default_layer if layer is None else layer
+        vl, vg = [], []
+        cl, _ = oracle_encode(self.tokens(text, embed, vl, 0), self.enc_l, self.layers_l, layer, PAD, vl)
+        cg, pooled = oracle_encode(self.tokens(text, embed, vg, 1), self.enc_g, self.layers_g, layer, 0, vg)
+        cut = min(cl.shape[1], cg.shape[1])
+        return np.concatenate([cl[:, :cut], cg[:, :cut]], axis=-1), pooled
+
+
 @pytest.fixture(scope="module", params=[CKPT, CKPT_SD2])
 def env(request, tiny_models):
     fam = Family(tiny_models, request.param)
@@ -238,3 +271,35 @@ def test_sd2_conventions(tiny_models):
     rc, _ = fam.encode("a photo of a cat", -2)
     assert np.linalg.norm(default - rc) <= 1e-4 * np.linalg.norm(rc)
     assert np.linalg.norm(default - last) > 1e-2 * np.linalg.norm(last)
+
+
+@pytest.fixture(scope="module")
+def sdxl_env(tiny_models):
+    from tiny_models import CKPT_SDXL
+    fam = SdxlFamily(tiny_models, CKPT_SDXL)
+    yield fam
+    fam.pkg.close()
+
+
+@pytest.mark.parametrize("text", PROMPTS)
+def test_sdxl_tokens_per_encoder(sdxl_env, text):
+    """The same prompt tokenised for CLIP-L (pad = EOS) and for bigG (pad 0)."""
+    clip = cfy_models.Clip(sdxl_env.pkg)
+    assert clip.n_encoders() == 2
+    got = [clip.tokenize(text, k) for k in (0, 1)]
+    clip.close()
+    for k in (0, 1):
+        want = sdxl_env.tokens(text, encoder=k)
+        assert [[t for t, _ in w] for w in got[k]] == [[t for t, _ in w] for w in want]
+
+
+@pytest.mark.parametrize("layer", [None, -1, -3])
+@pytest.mark.parametrize("text", PROMPTS)
+def test_sdxl_encode_matches_oracle(sdxl_env, text, layer):
+    clip = cfy_models.Clip(sdxl_env.pkg, layer)
+    cond, pooled = clip.encode(text)
+    clip.close()
+    rc, rp = sdxl_env.encode(text, layer)
+    assert cond.shape == rc.shape and cond.shape[-1] == 64 and pooled.shape == rp.shape == (1, 32)
+    assert np.linalg.norm(cond - rc) <= 1e-4 * np.linalg.norm(rc)
+    assert np.linalg.norm(pooled - rp) <= 1e-4 * np.linalg.norm(rp)

@@ -9,8 +9,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tiny_models import BUILD, CKPT, CKPT_SD2  # noqa: E402
-from test_text_encode import Family  # noqa: E402
+from tiny_models import BUILD, CKPT, CKPT_SD2, CKPT_SDXL  # noqa: E402
+from test_text_encode import Family, SdxlFamily  # noqa: E402
 
 SCALE = 0.18215
 
@@ -27,24 +27,38 @@ def psnr(a, b):
 
 class Oracle:
     """ComfyUI's discrete model sampling (EPS or V prediction) + normal scheduler + euler + CFG,
-    on eager modules. The text encoder oracle comes from test_text_encode.Family."""
+    on eager modules; SDXL adds its latent scale and the UNet's y vector (spec sampling.md §1.8).
+    The text encoder oracles come from test_text_encode (Family, SdxlFamily)."""
 
     def __init__(self, models, ckpt):
         from comfyc_export import checkpoint
         sd, meta = checkpoint.load_state_dict(models / "checkpoints" / ckpt)
         self.unet, _, _ = checkpoint.build_unet(sd, meta)
         self.vae, _ = checkpoint.build_vae(sd)
-        self.family = Family(models, ckpt)
+        self.sdxl = meta.get("comfyc.family") == "sdxl"
+        self.family = (SdxlFamily if self.sdxl else Family)(models, ckpt)
         self.family.pkg.close()
         self.v_prediction = meta["comfyc.prediction"] == "v"
+        self.scale = 0.13025 if self.sdxl else SCALE
         betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2
         acp = torch.cumprod(1.0 - betas, dim=0)
         self.sigmas = (((1 - acp) / acp) ** 0.5).float()
         self.log_sigmas = self.sigmas.log()
 
     def cond(self, text):
-        c, _ = self.family.encode(text)
-        return torch.from_numpy(c)
+        """(cond [1,T,D], pooled [1,P])"""
+        c, p = self.family.encode(text)
+        return torch.from_numpy(c), torch.from_numpy(p)
+
+    @staticmethod
+    def adm(pooled, h, w):
+        """SDXL y: [pooled | e(h) | e(w) | e(0) | e(0) | e(h) | e(w)], e = 128 cosines then 128 sines."""
+        f = torch.exp(-torch.log(torch.tensor(10000.0)) * torch.arange(128, dtype=torch.float32) / 128.0)
+        parts = [pooled.reshape(-1)]
+        for v in (h, w, 0, 0, h, w):
+            a = torch.tensor(float(v), dtype=torch.float32) * f
+            parts += [torch.cos(a), torch.sin(a)]
+        return torch.cat(parts)[None]
 
     def timestep(self, s):
         return (s.log() - self.log_sigmas).abs().argmin().float()
@@ -67,10 +81,14 @@ class Oracle:
     def denoise_fn(self, x, s, pos, neg, cfg):
         b = x.shape[0]
         xin = x / torch.sqrt(s * s + 1.0)
-        ctx = torch.cat([neg.repeat(b, 1, 1), pos.repeat(b, 1, 1)])
+        ctx = torch.cat([neg[0].repeat(b, 1, 1), pos[0].repeat(b, 1, 1)])
         t = self.timestep(s).repeat(2 * b)
+        extra = []
+        if self.sdxl:  # y from each prompt's pooled output and the latent's pixel size
+            h, w = x.shape[2] * 8, x.shape[3] * 8
+            extra = [torch.cat([self.adm(neg[1], h, w).repeat(b, 1), self.adm(pos[1], h, w).repeat(b, 1)])]
         with torch.no_grad():
-            out = self.unet(torch.cat([xin, xin]), t, ctx)
+            out = self.unet(torch.cat([xin, xin]), t, ctx, *extra)
         xx = torch.cat([x, x])
         if self.v_prediction:  # sigma_data = 1
             den = xx / (s * s + 1.0) - out * s / torch.sqrt(s * s + 1.0)
@@ -82,7 +100,7 @@ class Oracle:
     def sample(self, latent, seed, steps, cfg, denoise, pos, neg):
         sig = self.schedule(steps, denoise)
         noise = torch.randn(latent.shape, generator=torch.manual_seed(seed), dtype=torch.float32)
-        x0 = latent * SCALE
+        x0 = latent * self.scale
         smax = float(self.sigmas[-1])
         s0 = float(sig[0])
         maxd = s0 > smax or abs(s0 - smax) <= 1e-5 * max(abs(s0), abs(smax))
@@ -90,7 +108,7 @@ class Oracle:
         for i in range(len(sig) - 1):
             d = (x - self.denoise_fn(x, sig[i], pos, neg, cfg)) / sig[i]
             x = x + d * (sig[i + 1] - sig[i])
-        return x / SCALE
+        return x / self.scale
 
     def decode(self, lat):
         from comfyc_export import arch_vae
@@ -146,7 +164,9 @@ def base(sampler_inputs, ckpt=CKPT):
 @pytest.mark.parametrize("ckpt,seed,steps,cfg,width,height", [
     (CKPT, 42, 6, 5.0, 64, 48),
     # SD2.x: OpenCLIP text encoder (penultimate layer, pad 0) and v-prediction
-    (CKPT_SD2, 1234, 5, 6.0, 56, 40)])
+    (CKPT_SD2, 1234, 5, 6.0, 56, 40),
+    # SDXL: CLIP-L + bigG without the final norm, per-block transformer depths, the y vector, scale 0.13025
+    (CKPT_SDXL, 77, 5, 7.0, 48, 64)])
 def test_txt2img(tmp_path, tiny_models, oracles, ckpt, seed, steps, cfg, width, height):
     oracle = oracles(ckpt)
     wf = base({"seed": seed, "steps": steps, "cfg": cfg, "denoise": 1.0, "latent_image": ["5", 0]}, ckpt)

@@ -121,7 +121,9 @@ class Clip:
         _sig(L.cfy_clip_new, [C.c_void_p, C.POINTER(C.c_char_p), C.POINTER(C.c_void_p), C.POINTER(Error)])
         _sig(L.cfy_clip_with_layer, [C.c_void_p, C.c_int, C.POINTER(C.c_void_p), C.POINTER(Error)])
         _sig(L.cfy_clip_free, [C.c_void_p], None)
-        _sig(L.cfy_clip_tokenize, [C.c_void_p, C.c_char_p, C.c_void_p, C.POINTER(ClipTokens), C.POINTER(Error)])
+        _sig(L.cfy_clip_tokenize, [C.c_void_p, C.c_int, C.c_char_p, C.c_void_p, C.POINTER(ClipTokens),
+                                   C.POINTER(Error)])
+        _sig(L.cfy_clip_n_encoders, [C.c_void_p], C.c_int)
         _sig(L.cfy_clip_tokens_free, [C.POINTER(ClipTokens)], None)
         _sig(L.cfy_clip_encode, [C.c_void_p, C.c_char_p, C.c_void_p, C.POINTER(C.POINTER(Conditioning)),
                                  C.POINTER(Error)])
@@ -138,10 +140,13 @@ class Clip:
             L.cfy_clip_free(self.h)
             self.h = h2
 
-    def tokenize(self, text):
+    def n_encoders(self):
+        return lib().cfy_clip_n_encoders(self.h)
+
+    def tokenize(self, text, encoder=0):
         t = ClipTokens()
         err = Error()
-        if lib().cfy_clip_tokenize(self.h, text.encode(), None, C.byref(t), C.byref(err)) != 0:
+        if lib().cfy_clip_tokenize(self.h, encoder, text.encode(), None, C.byref(t), C.byref(err)) != 0:
             raise RuntimeError(str(err))
         n = t.n_windows * 77
         toks = [t.tokens[i] for i in range(n)]

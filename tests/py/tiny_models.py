@@ -14,6 +14,7 @@ MODELS = BUILD / "models"
 SEED = 1
 CKPT = f"tiny-sd1-s{SEED}.safetensors"
 CKPT_SD2 = f"tiny-sd2-v-s{SEED}.safetensors"
+CKPT_SDXL = f"tiny-sdxl-s{SEED}.safetensors"
 VAE = f"tiny-vae-s{SEED}.safetensors"
 UPSCALER = f"tiny-esrgan-4x-s{SEED}.safetensors"
 EXPORT_PATH = ROOT / "tools" / "comfyc-export"
@@ -21,7 +22,7 @@ if str(EXPORT_PATH) not in sys.path:
     sys.path.insert(0, str(EXPORT_PATH))
 
 
-def export_tiny(what="checkpoint,sd2,vae,upscale"):
+def export_tiny(what="checkpoint,sd2,sdxl,vae,upscale"):
     env = dict(os.environ, PYTHONPATH=str(EXPORT_PATH) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     r = subprocess.run([sys.executable, "-m", "comfyc_export", "--tiny-random", str(SEED), "--models", str(MODELS),
                         "--what", what], env=env, capture_output=True, text=True)

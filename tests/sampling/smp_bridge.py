@@ -30,7 +30,7 @@ APPLY = C.CFUNCTYPE(C.c_int, C.c_void_p, C.POINTER(UnetCall), C.POINTER(TensorP)
 class Model(C.Structure):
     _fields_ = [("sampling", ModelSampling), ("latent_channels", C.c_int), ("unet_in_channels", C.c_int),
                 ("latent_scale_factor", C.c_double), ("max_batch", C.c_int), ("differential_diffusion", C.c_bool),
-                ("adm_channels", C.c_int), ("differential_diffusion_strength", C.c_double),
+                ("adm_channels", C.c_int), ("adm_pooled_width", C.c_int), ("differential_diffusion_strength", C.c_double),
                 ("apply", APPLY), ("impl", C.c_void_p), ("impl_retain", C.c_void_p), ("impl_release", C.c_void_p),
                 ("device", Device)]
 

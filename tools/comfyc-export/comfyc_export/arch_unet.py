@@ -1,10 +1,21 @@
-"""arch_unet — the SD 1.x/2.x diffusion UNet, with parameter names in the original (LDM) key layout.
+"""arch_unet — the SD 1.x/2.x and SDXL diffusion UNet, with parameter names in the original (LDM) key layout.
 
-Written from the published architecture (Rombach et al., "High-Resolution Image Synthesis with
-Latent Diffusion Models"): parameter names match `model.diffusion_model.*` of an SD checkpoint,
-so a real checkpoint loads with `load_state_dict(strict=True)`.
+Written from the published architectures (Rombach et al., "High-Resolution Image Synthesis with
+Latent Diffusion Models"; Podell et al., "SDXL: Improving Latent Diffusion Models for
+High-Resolution Image Synthesis"): parameter names match `model.diffusion_model.*` of a
+checkpoint, so a real checkpoint loads with `load_state_dict(strict=True)`.
 
-Shapes: x [B,C,H,W] latent, timesteps [B] f32, context [B,T,D].
+Two ways to say where the spatial transformers are:
+  * SD1/SD2: `attention_resolutions` (down-sampling factors with attention) and one
+    `transformer_depth` int for every transformer, the middle block's included;
+  * per block (SDXL): `transformer_depth` a list with one depth per input res block
+    (levels x num_res_blocks, 0 = no transformer), `transformer_depth_middle` an int and
+    `transformer_depth_output` a list with one depth per output block (levels x (num_res_blocks+1),
+    deepest level first); `attention_resolutions` is not used.
+`adm_in_channels` (SDXL: 2816) adds the class-conditioning MLP `label_emb`, whose output is added
+to the time embedding: emb = time_embed(t) + label_emb(y).
+
+Shapes: x [B,C,H,W] latent, timesteps [B] f32, context [B,T,D], y [B,adm_in_channels].
 """
 import math
 
@@ -16,6 +27,30 @@ SD1_CONFIG = dict(in_channels=4, out_channels=4, model_channels=320, channel_mul
                   attention_resolutions=[4, 2, 1], num_heads=8, num_head_channels=-1, context_dim=768,
                   transformer_depth=1, use_linear_in_transformer=False)
 SD2_CONFIG = dict(SD1_CONFIG, num_heads=-1, num_head_channels=64, context_dim=1024, use_linear_in_transformer=True)
+# SDXL base: no transformer at full resolution, depth 2 at 1/2, depth 10 at 1/4 and in the middle
+SDXL_CONFIG = dict(in_channels=4, out_channels=4, model_channels=320, channel_mult=[1, 2, 4], num_res_blocks=2,
+                   num_heads=-1, num_head_channels=64, context_dim=2048,
+                   transformer_depth=[0, 0, 2, 2, 10, 10], transformer_depth_middle=10,
+                   transformer_depth_output=[10, 10, 10, 2, 2, 2, 0, 0, 0],
+                   use_linear_in_transformer=True, adm_in_channels=2816)
+
+
+def block_depths(cfg):
+    """(input depths, middle depth, output depths): the transformer depth of every input res block
+    (levels x num_res_blocks), the middle block and every output block (deepest level first);
+    0 = no transformer. Reads either config form (see the module docstring)."""
+    levels, nrb = len(cfg["channel_mult"]), cfg["num_res_blocks"]
+    d = cfg["transformer_depth"]
+    if isinstance(d, (list, tuple)):
+        d_in, d_mid, d_out = list(d), cfg["transformer_depth_middle"], list(cfg["transformer_depth_output"])
+        if len(d_in) != levels * nrb or len(d_out) != levels * (nrb + 1):
+            raise ValueError(f"transformer depth lists of {len(d_in)}/{len(d_out)} blocks for {levels} levels "
+                             f"of {nrb} res blocks")
+        return d_in, d_mid, d_out
+    attn = [2 ** level in cfg["attention_resolutions"] for level in range(levels)]
+    d_in = [d if attn[level] else 0 for level in range(levels) for _ in range(nrb)]
+    d_out = [d if attn[level] else 0 for level in reversed(range(levels)) for _ in range(nrb + 1)]
+    return d_in, d, d_out
 
 
 def timestep_embedding(t, dim, max_period=10000.0):
@@ -169,49 +204,62 @@ class UNetModel(nn.Module):
         mc = cfg["model_channels"]
         emb_ch = mc * 4
         nrb = cfg["num_res_blocks"]
+        d_in, d_mid, d_out = block_depths(cfg)
 
         def heads_for(ch):
             if cfg["num_head_channels"] > 0:
                 return ch // cfg["num_head_channels"], cfg["num_head_channels"]
             return cfg["num_heads"], ch // cfg["num_heads"]
 
-        def attn(ch):
+        def attn(ch, depth):
             h, d = heads_for(ch)
-            return SpatialTransformer(ch, h, d, cfg["transformer_depth"], cfg["context_dim"],
-                                      cfg["use_linear_in_transformer"])
+            return SpatialTransformer(ch, h, d, depth, cfg["context_dim"], cfg["use_linear_in_transformer"])
 
         self.time_embed = nn.Sequential(nn.Linear(mc, emb_ch), nn.SiLU(), nn.Linear(emb_ch, emb_ch))
+        self.adm_in_channels = cfg.get("adm_in_channels") or 0
+        if self.adm_in_channels:
+            # class / size conditioning (SDXL): keys label_emb.0.0.*, label_emb.0.2.*
+            self.label_emb = nn.Sequential(nn.Sequential(
+                nn.Linear(self.adm_in_channels, emb_ch), nn.SiLU(), nn.Linear(emb_ch, emb_ch)))
         self.input_blocks = nn.ModuleList([Seq([nn.Conv2d(cfg["in_channels"], mc, 3, padding=1)])])
         chans = [mc]
-        ch, ds = mc, 1
+        ch = mc
+        depths_in, depths_out = iter(d_in), iter(d_out)
         for level, mult in enumerate(cfg["channel_mult"]):
             for _ in range(nrb):
                 layers = [ResBlock(ch, emb_ch, mult * mc)]
                 ch = mult * mc
-                if ds in cfg["attention_resolutions"]:
-                    layers.append(attn(ch))
+                depth = next(depths_in)
+                if depth:
+                    layers.append(attn(ch, depth))
                 self.input_blocks.append(Seq(layers))
                 chans.append(ch)
             if level != len(cfg["channel_mult"]) - 1:
                 self.input_blocks.append(Seq([Downsample(ch)]))
                 chans.append(ch)
-                ds *= 2
-        self.middle_block = Seq([ResBlock(ch, emb_ch, ch), attn(ch), ResBlock(ch, emb_ch, ch)])
+        mid = [ResBlock(ch, emb_ch, ch)]
+        if d_mid:
+            mid.append(attn(ch, d_mid))
+        self.middle_block = Seq(mid + [ResBlock(ch, emb_ch, ch)])
         self.output_blocks = nn.ModuleList()
         for level, mult in list(enumerate(cfg["channel_mult"]))[::-1]:
             for i in range(nrb + 1):
                 layers = [ResBlock(ch + chans.pop(), emb_ch, mc * mult)]
                 ch = mc * mult
-                if ds in cfg["attention_resolutions"]:
-                    layers.append(attn(ch))
+                depth = next(depths_out)
+                if depth:
+                    layers.append(attn(ch, depth))
                 if level and i == nrb:
                     layers.append(Upsample(ch))
-                    ds //= 2
                 self.output_blocks.append(Seq(layers))
         self.out = nn.Sequential(gn(ch), nn.SiLU(), nn.Conv2d(mc, cfg["out_channels"], 3, padding=1))
 
-    def forward(self, x, timesteps, context):
+    def forward(self, x, timesteps, context, y=None):
         emb = self.time_embed(timestep_embedding(timesteps, self.cfg["model_channels"]).to(x.dtype))
+        if self.adm_in_channels:
+            if y is None:
+                raise ValueError("this UNet is class-conditioned: pass y [B, adm_in_channels]")
+            emb = emb + self.label_emb(y.to(x.dtype))
         hs = []
         h = x
         for blk in self.input_blocks:

@@ -16,6 +16,8 @@ UNET_PREFIX = "model.diffusion_model."
 VAE_PREFIX = "first_stage_model."
 CLIP_PREFIX = "cond_stage_model.transformer."
 OPENCLIP_PREFIX = "cond_stage_model.model."  # SD2.x: OpenCLIP ViT-H text tower in open_clip's own layout
+SDXL_CLIP_L_PREFIX = "conditioner.embedders.0.transformer."  # SDXL: CLIP-L, keys text_model.* as SD1's
+SDXL_CLIP_G_PREFIX = "conditioner.embedders.1.model."  # SDXL: OpenCLIP ViT-bigG in open_clip's layout
 
 
 class ExportError(Exception):
@@ -56,75 +58,126 @@ def _count(sd, pattern):
 
 # ---------------------------------------------------------------- UNet
 
+def _depth(u, block):
+    """Transformer blocks in one UNet block (`input_blocks.4`, `middle_block`, ...): 0 without a transformer."""
+    return _count(u, re.escape(block) + r"\.1\.transformer_blocks\.(\d+)\.")
+
+
+SDXL_CONTEXT, SDXL_ADM = 2048, 2816
+SDXL_REFINER_CONTEXT, SDXL_REFINER_ADM = 1280, 2560
+
+
 def unet_config(u, meta):
-    """Infer the UNet config from its weights (keys without the model.diffusion_model. prefix)."""
+    """Infer the UNet config from its weights (keys without the model.diffusion_model. prefix).
+
+    SD1/SD2 (one depth for every transformer, attention on whole levels) get the
+    attention_resolutions + transformer_depth form; others (SDXL) per-block depth lists
+    (see arch_unet)."""
     if "input_blocks.0.0.weight" not in u:
         raise ExportError("no UNet found (expected model.diffusion_model.input_blocks.0.0.weight)")
     mc = u["input_blocks.0.0.weight"].shape[0]
     cfg = dict(in_channels=u["input_blocks.0.0.weight"].shape[1], out_channels=u["out.2.weight"].shape[0],
                model_channels=mc)
-    mult, attn_res, nrb_levels = [], [], []
-    ds, count, level_attn = 1, 0, False
+    mult, nrb_levels, d_in = [], [], []
+    count = 0
     i = 1
     while f"input_blocks.{i}.0.op.weight" in u or f"input_blocks.{i}.0.in_layers.2.weight" in u:
         if f"input_blocks.{i}.0.op.weight" in u:
             nrb_levels.append(count)
-            if level_attn:
-                attn_res.append(ds)
-            ds, count, level_attn = ds * 2, 0, False
+            count = 0
         else:
             out = u[f"input_blocks.{i}.0.out_layers.3.weight"].shape[0]
             if count == 0:
                 mult.append(out // mc)
             count += 1
-            if f"input_blocks.{i}.1.norm.weight" in u:
-                level_attn = True
+            d_in.append(_depth(u, f"input_blocks.{i}"))
         i += 1
     nrb_levels.append(count)
-    if level_attn:
-        attn_res.append(ds)
     if len(set(nrb_levels)) != 1:
         raise ExportError(f"UNet with uneven res blocks per level {nrb_levels} is not supported")
+    nrb, levels = nrb_levels[0], len(mult)
+    d_out = [_depth(u, f"output_blocks.{i}") for i in range(levels * (nrb + 1))]
+    if f"output_blocks.{levels * (nrb + 1) - 1}.0.in_layers.2.weight" not in u:
+        raise ExportError(f"UNet output blocks do not match {levels} levels of {nrb} res blocks")
+    d_mid = _depth(u, "middle_block")
     cfg["channel_mult"] = mult
-    cfg["num_res_blocks"] = nrb_levels[0]
-    cfg["attention_resolutions"] = attn_res
-    k = "middle_block.1.transformer_blocks.0.attn2.to_k.weight"
-    if k not in u:
-        raise ExportError("UNet without a middle-block transformer is not supported")
-    cfg["context_dim"] = u[k].shape[1]
-    cfg["transformer_depth"] = _count(u, r"middle_block\.1\.transformer_blocks\.(\d+)\.")
-    cfg["use_linear_in_transformer"] = u["middle_block.1.proj_in.weight"].ndim == 2
+    cfg["num_res_blocks"] = nrb
+    rx = re.compile(r"(input_blocks\.\d+|middle_block|output_blocks\.\d+)\.1\.transformer_blocks\.0\.attn2\.to_k\.weight$")
+    attn_blocks = [k for k in u if rx.match(k)]
+    if not attn_blocks:
+        raise ExportError("UNet without cross-attention transformers is not supported")
+    ctx = {u[k].shape[1] for k in attn_blocks}
+    if len(ctx) != 1:
+        raise ExportError(f"UNet with several cross-attention context widths {sorted(ctx)} is not supported")
+    ctx = ctx.pop()
+    linear = {u[k.split(".transformer_blocks.")[0] + ".proj_in.weight"].ndim == 2 for k in attn_blocks}
+    if len(linear) != 1:
+        raise ExportError("UNet mixing linear and convolutional transformer projections is not supported")
+
+    # class / ADM conditioning: SDXL base only
+    adm = 0
+    if any(k.startswith("label_emb.") for k in u):
+        if "label_emb.0.0.weight" not in u:
+            raise ExportError("UNets with class-label conditioning are not supported")
+        adm = u["label_emb.0.0.weight"].shape[1]
+        if (ctx, adm) == (SDXL_REFINER_CONTEXT, SDXL_REFINER_ADM):
+            raise ExportError("SDXL refiner not supported yet")
+        if (ctx, adm) != (SDXL_CONTEXT, SDXL_ADM) and meta.get("comfyc.family") != "sdxl":
+            raise ExportError(f"UNets with ADM conditioning other than SDXL base (context {ctx}, adm_in_channels "
+                              f"{adm}: unCLIP?) are not supported yet")
+
+    # SD1/SD2 form: one depth for every transformer, the middle one included, on whole levels
+    nonzero = {d for d in d_in + d_out + [d_mid] if d}
+    per_level = all(len({d_in[l * nrb + j] for j in range(nrb)} |
+                        {d_out[(levels - 1 - l) * (nrb + 1) + j] for j in range(nrb + 1)}) == 1 for l in range(levels))
+    if not adm and d_mid and len(nonzero) == 1 and per_level:
+        cfg["attention_resolutions"] = [2 ** l for l in range(levels) if d_in[l * nrb]]
+        cfg["context_dim"] = ctx
+        cfg["transformer_depth"] = d_mid
+    else:
+        cfg["context_dim"] = ctx
+        cfg["transformer_depth"] = d_in
+        cfg["transformer_depth_middle"] = d_mid
+        cfg["transformer_depth_output"] = d_out
+    cfg["use_linear_in_transformer"] = linear.pop()
     if "comfyc.unet_num_heads" in meta:
         cfg["num_heads"], cfg["num_head_channels"] = int(meta["comfyc.unet_num_heads"]), -1
     elif "comfyc.unet_head_channels" in meta:
         cfg["num_heads"], cfg["num_head_channels"] = -1, int(meta["comfyc.unet_head_channels"])
     elif cfg["context_dim"] == 768:
         cfg["num_heads"], cfg["num_head_channels"] = 8, -1
-    else:
+    else:  # SD2, SDXL: 64-wide heads (ComfyUI's assumption)
         cfg["num_heads"], cfg["num_head_channels"] = -1, 64
-    if any(k.startswith("label_emb.") for k in u):
-        raise ExportError("UNets with class/ADM conditioning (SDXL, unCLIP) are not supported yet")
+    if adm:
+        cfg["adm_in_channels"] = adm
     return cfg
 
 
 def detect_family(u_cfg, meta):
     if "comfyc.family" in meta:
         return meta["comfyc.family"]
-    if u_cfg["context_dim"] == 768:
+    adm = u_cfg.get("adm_in_channels", 0)
+    if u_cfg["context_dim"] == 768 and not adm:
         return "sd1"
-    if u_cfg["context_dim"] == 1024:
+    if u_cfg["context_dim"] == 1024 and not adm:
         return "sd2"
-    raise ExportError(f"unrecognised UNet (context_dim {u_cfg['context_dim']}): not an SD1.x/2.x checkpoint")
+    if (u_cfg["context_dim"], adm) == (SDXL_CONTEXT, SDXL_ADM):
+        return "sdxl"
+    raise ExportError(f"unrecognised UNet (context_dim {u_cfg['context_dim']}, adm_in_channels {adm}): "
+                      "not an SD1.x/2.x/SDXL checkpoint")
 
 
-def detect_prediction(u, family, meta):
-    """eps or v. SD2 768-v checkpoints are told apart by the spread of one norm bias (ComfyUI's rule)."""
+def detect_prediction(u, family, meta, top_keys=()):
+    """eps or v. SD2 768-v checkpoints are told apart by the spread of one norm bias (ComfyUI's rule);
+    SDXL v-prediction checkpoints carry a top-level key `v_pred` (top_keys: the checkpoint's keys)."""
     if "comfyc.prediction" in meta:
         return meta["comfyc.prediction"]
     if family == "sd2":
         b = u.get("output_blocks.11.1.transformer_blocks.0.norm1.bias")
         if b is not None and torch.std(b.float(), unbiased=False).item() > 0.09:
             return "v"
+    if family == "sdxl" and "v_pred" in top_keys:
+        return "v"
     return "eps"
 
 
@@ -192,10 +245,10 @@ def openclip_to_hf(oc):
     return hf
 
 
-def clip_config(c, meta, openclip):
+def clip_config(c, meta, openclip, heads_key="comfyc.clip_num_heads"):
     from transformers import CLIPTextConfig
     hidden = c["text_model.embeddings.token_embedding.weight"].shape[1]
-    heads = int(meta.get("comfyc.clip_num_heads", max(1, hidden // 64)))
+    heads = int(meta.get(heads_key, max(1, hidden // 64)))
     proj = c.get("text_projection.weight")
     return CLIPTextConfig(
         vocab_size=c["text_model.embeddings.token_embedding.weight"].shape[0],
@@ -205,25 +258,16 @@ def clip_config(c, meta, openclip):
         num_attention_heads=heads,
         max_position_embeddings=c["text_model.embeddings.position_embedding.weight"].shape[0],
         projection_dim=proj.shape[0] if proj is not None else hidden,
-        # OpenAI's CLIP-L uses quick_gelu; OpenCLIP ViT-H (SD2) the exact GELU
+        # OpenAI's CLIP-L uses quick_gelu; OpenCLIP ViT-H (SD2) and ViT-bigG (SDXL) the exact GELU
         hidden_act="gelu" if openclip else "quick_gelu", layer_norm_eps=1e-5,
         bos_token_id=49406, eos_token_id=49407, pad_token_id=0 if openclip else 49407)
 
 
-def build_clip(sd, meta):
-    """The text encoder as a transformers CLIPTextModel (SD1.x, OpenAI CLIP-L keys) or
-    CLIPTextModelWithProjection (SD2.x, OpenCLIP keys converted). Returns (module, config)."""
+def _clip_module(c, meta, openclip, heads_key="comfyc.clip_num_heads"):
+    """transformers CLIPTextModel(WithProjection) loaded from text_model.* (+ text_projection.weight) keys."""
     from transformers import CLIPTextModel, CLIPTextModelWithProjection
-    c = sub(sd, CLIP_PREFIX)
-    openclip = "text_model.embeddings.token_embedding.weight" not in c
-    if openclip:
-        oc = sub(sd, OPENCLIP_PREFIX)
-        if not oc:
-            raise ExportError("no CLIP text encoder found (expected cond_stage_model.transformer.text_model.* "
-                              "or cond_stage_model.model.* keys)")
-        c = openclip_to_hf(oc)
     c = {k: v for k, v in c.items() if not k.endswith("position_ids")}
-    cfg = clip_config(c, meta, openclip)
+    cfg = clip_config(c, meta, openclip, heads_key)
     cfg._attn_implementation = "eager"
     m = (CLIPTextModelWithProjection if "text_projection.weight" in c else CLIPTextModel)(cfg)
     if not hasattr(m, "text_model"):  # transformers >= 5 dropped the text_model level of CLIPTextModel
@@ -233,6 +277,37 @@ def build_clip(sd, meta):
     if missing or unexpected:
         raise ExportError(f"CLIP text encoder keys do not match: missing {missing[:3]}, unexpected {unexpected[:3]}")
     return m.eval(), cfg
+
+
+def build_clip(sd, meta):
+    """The text encoder as a transformers CLIPTextModel (SD1.x, OpenAI CLIP-L keys) or
+    CLIPTextModelWithProjection (SD2.x, OpenCLIP keys converted). Returns (module, config)."""
+    c = sub(sd, CLIP_PREFIX)
+    openclip = "text_model.embeddings.token_embedding.weight" not in c
+    if openclip:
+        oc = sub(sd, OPENCLIP_PREFIX)
+        if not oc:
+            raise ExportError("no CLIP text encoder found (expected cond_stage_model.transformer.text_model.* "
+                              "or cond_stage_model.model.* keys)")
+        c = openclip_to_hf(oc)
+    return _clip_module(c, meta, openclip)
+
+
+def build_sdxl_clips(sd, meta):
+    """SDXL's two text encoders: CLIP-L (OpenAI layout under conditioner.embedders.0.transformer.,
+    a CLIPTextModel) and OpenCLIP ViT-bigG (open_clip layout under conditioner.embedders.1.model.,
+    converted to CLIPTextModelWithProjection). Returns [(clip_l, config), (clip_g, config)]."""
+    c = sub(sd, SDXL_CLIP_L_PREFIX)
+    if "text_model.embeddings.token_embedding.weight" not in c:
+        raise ExportError(f"SDXL checkpoint without a CLIP-L text encoder (expected {SDXL_CLIP_L_PREFIX}text_model.*)")
+    oc = sub(sd, SDXL_CLIP_G_PREFIX)
+    if not oc:
+        raise ExportError(f"SDXL checkpoint without an OpenCLIP ViT-bigG text encoder (expected {SDXL_CLIP_G_PREFIX}*)")
+    g = openclip_to_hf(oc)
+    if "text_projection.weight" not in g:
+        raise ExportError(f"SDXL OpenCLIP text encoder without text_projection ({SDXL_CLIP_G_PREFIX}text_projection)")
+    return [_clip_module(c, meta, openclip=False),
+            _clip_module(g, meta, openclip=True, heads_key="comfyc.clip_g_num_heads")]
 
 
 def has_projection(clip):
@@ -257,17 +332,21 @@ class TokensOrVectors(torch.nn.Module):
 
 
 class TextEncoderLayers(torch.nn.Module):
-    """(tokens i64 [B,77], vectors [B,77,D]) -> f32 [L,B,77,D]: every layer's hidden state after
-    the final layer norm. A negative token id takes its position's row of `vectors` (a
-    textual-inversion embedding) instead of the token table; `vectors` may be omitted in Python.
+    """(tokens i64 [B,77], vectors [B,77,D]) -> f32 [L,B,77,D]: every layer's hidden state, after
+    the final layer norm (final_norm=True: SD1, SD2) or as the layer left it (final_norm=False:
+    SDXL, ComfyUI's layer_norm_hidden_state=False). A negative token id takes its position's row
+    of `vectors` (a textual-inversion embedding) instead of the token table; `vectors` may be
+    omitted in Python.
 
     Layer L-1 is the last layer; CLIPSetLastLayer -n picks layer L-n. Without a text projection
-    (SD1) the pooled output is row [L-1, b, first EOS]; with one (SD2) the graph returns it as a
-    second output, pooled f32 [B,P] = that row times the projection."""
+    (SD1, SDXL's CLIP-L) the graph returns the hidden states only; with one (SD2, SDXL's
+    OpenCLIP bigG) it returns a second output, pooled f32 [B,P] = the last layer after the final
+    layer norm at the first EOS, times the projection (whatever final_norm says)."""
 
-    def __init__(self, clip):
+    def __init__(self, clip, final_norm=True):
         super().__init__()
         self.clip = clip
+        self.final_norm = final_norm
         emb = text_model(clip).embeddings
         if not isinstance(emb.token_embedding, TokensOrVectors):
             emb.token_embedding = TokensOrVectors(emb.token_embedding)
@@ -280,7 +359,8 @@ class TextEncoderLayers(torch.nn.Module):
         finally:
             self.swap.vectors = None
         hs = torch.stack(list(out.hidden_states[1:]), dim=0)
-        hs = text_model(self.clip).final_layer_norm(hs)
+        if self.final_norm:
+            hs = text_model(self.clip).final_layer_norm(hs)
         if has_projection(self.clip):
             return hs, out.text_embeds
         return hs

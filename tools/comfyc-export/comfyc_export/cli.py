@@ -4,7 +4,7 @@
   comfyc-export vae SRC.safetensors --out MODELS/vae
   comfyc-export upscale SRC.pth|.safetensors --out MODELS/upscale_models   (ESRGAN, SRVGGNetCompact)
   comfyc-export embedding SRC.pt|.bin --out MODELS/embeddings   (textual inversion -> .safetensors)
-  comfyc-export --tiny-random SEED --models MODELS [--what checkpoint,sd2,vae,upscale,sd15-full]
+  comfyc-export --tiny-random SEED --models MODELS [--what checkpoint,sd2,sdxl,vae,upscale,sd15-full]
 
 A package is the folder `<out>/<source file name>.comfyc/` holding manifest.json, one folder per
 compiled component and the tokenizer files; an existing package built from the same source
@@ -22,7 +22,9 @@ from . import PACKAGE_FORMAT, __version__
 from .checkpoint import ExportError
 
 SD_SAMPLING = {"schedule": "discrete", "beta_schedule": "linear", "linear_start": 0.00085, "linear_end": 0.012,
-               "timesteps": 1000}
+               "timesteps": 1000}  # SD1, SD2 and SDXL alike
+LATENT_SCALE = {"sdxl": 0.13025}  # others 0.18215
+SDXL_SIZE_EMBEDDINGS = 6 * 256  # y = [pooled | sinusoidal embeddings of (h, w, crop top, left, target h, w)]
 
 
 def _file_id(path):
@@ -106,9 +108,13 @@ def export_unet(unet, cfg, tmp, args):
     ex_x = _example((2, c, lo + 2, lo + 4), dt, args.device)
     ex_t = torch.tensor([999.0, 500.0], device=args.device)
     ex_ctx = _example((2, 154, cfg["context_dim"]), dt, args.device)
+    inputs = [("x", ex_x, [batch, c, h, w]), ("timesteps", ex_t, [batch]),
+              ("context", ex_ctx, [batch, tokens, cfg["context_dim"]])]
+    adm = cfg.get("adm_in_channels") or 0
+    if adm:  # SDXL: y = [pooled text embedding | 6 x 256 sinusoidal size/crop embeddings]
+        inputs.append(("y", _example((2, adm), dt, args.device), [batch, adm]))
     return compile_component(
-        m, "unet",
-        [("x", ex_x, [batch, c, h, w]), ("timesteps", ex_t, [batch]), ("context", ex_ctx, [batch, tokens, cfg["context_dim"]])],
+        m, "unet", inputs,
         [("out", {torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16"}[dt],
           [batch[0], cfg["out_channels"], h[0], w[0]])],
         tmp, args.device)
@@ -132,12 +138,12 @@ def export_vae(vae, cfg, tmp, args):
     return enc, dec
 
 
-def export_clip(clip, ccfg, tmp, args):
+def export_clip(clip, ccfg, tmp, args, name="text_encoder", final_norm=True):
     import torch
     from .aoti import DTYPES, DTYPE_NAMES, compile_component, dyn
     from .checkpoint import TextEncoderLayers, has_projection
     dt = DTYPES[args.dtype]
-    m = TextEncoderLayers(clip.to(device=args.device, dtype=dt)).eval()
+    m = TextEncoderLayers(clip.to(device=args.device, dtype=dt), final_norm=final_norm).eval()
     batch = dyn("batch", 1, args.max_chunks * 2 + 1)
     ex = torch.randint(0, 49406, (2, 77), generator=torch.Generator().manual_seed(0)).to(args.device)
     ex[:, 0] = 49406
@@ -147,20 +153,31 @@ def export_clip(clip, ccfg, tmp, args):
     outs = [("hidden", DTYPE_NAMES[dt], [ccfg.num_hidden_layers, batch[0], 77, ccfg.hidden_size])]
     if has_projection(clip):
         outs.append(("pooled", DTYPE_NAMES[dt], [batch[0], ccfg.projection_dim]))
-    return compile_component(m, "text_encoder", [("tokens", ex, [batch, 77]),
-                                                 ("vectors", vec, [batch, 77, ccfg.hidden_size])],
+    return compile_component(m, name, [("tokens", ex, [batch, 77]),
+                                       ("vectors", vec, [batch, 77, ccfg.hidden_size])],
                              outs, tmp, args.device)
 
 
-def text_encoder_manifest(family, ccfg, tok_dir):
-    """Tokenizer and layer conventions of ComfyUI's SD1 (CLIP-L) and SD2 (OpenCLIP ViT-H) encoders:
-    SD2 pads with 0 instead of EOS and takes the penultimate layer unless CLIPSetLastLayer says otherwise."""
-    sd1 = family == "sd1"
-    return {"type": "clip_l" if sd1 else "clip_h", "vocab": f"{tok_dir}/vocab.json",
+# ComfyUI's text encoder conventions per family: (type, pad, default layer, final layer norm on
+# the hidden states). SD2 and SDXL's bigG pad with 0 instead of EOS; SD2 and SDXL take the
+# penultimate layer unless CLIPSetLastLayer says otherwise; SDXL uses the hidden states without
+# the final layer norm (layer_norm_hidden_state=False).
+TEXT_ENCODERS = {
+    "sd1": [("clip_l", 49407, -1, True)],
+    "sd2": [("clip_h", 0, -2, True)],
+    "sdxl": [("clip_l", 49407, -2, False), ("clip_g", 0, -2, False)],
+}
+TEXT_ENCODER_KEYS = ["text_encoder", "text_encoder_2"]
+
+
+def text_encoder_manifest(family, ccfg, tok_dir, index=0):
+    """The manifest entry of text encoder `index` (0: "text_encoder", 1: "text_encoder_2")."""
+    typ, pad, layer, norm = TEXT_ENCODERS[family][index]
+    return {"type": typ, "vocab": f"{tok_dir}/vocab.json",
             "merges": f"{tok_dir}/merges.txt", "max_length": 77, "bos": 49406, "eos": 49407,
-            "pad": 49407 if sd1 else 0, "hidden_size": ccfg.hidden_size,
-            "num_layers": ccfg.num_hidden_layers, "default_layer": -1 if sd1 else -2,
-            "component": "text_encoder"}
+            "pad": pad, "hidden_size": ccfg.hidden_size,
+            "num_layers": ccfg.num_hidden_layers, "default_layer": layer,
+            "component": TEXT_ENCODER_KEYS[index], "final_norm": norm}
 
 
 # ---------------------------------------------------------------- commands
@@ -171,25 +188,41 @@ def cmd_checkpoint(src, out_root, args):
     sd, meta = checkpoint.load_state_dict(src)
     unet, ucfg, u = checkpoint.build_unet(sd, meta)
     family = detect = checkpoint.detect_family(ucfg, meta)
-    pred = args.prediction if args.prediction != "auto" else checkpoint.detect_prediction(u, detect, meta)
+    pred = args.prediction
+    if pred == "auto":
+        pred = checkpoint.detect_prediction(u, detect, meta, sd.keys())
     vae, vcfg = checkpoint.build_vae(sd)
-    clip, ccfg = checkpoint.build_clip(sd, meta)
+    if family == "sdxl":
+        clips = checkpoint.build_sdxl_clips(sd, meta)
+    else:
+        clips = [checkpoint.build_clip(sd, meta)]
+    unet_entry = {"config": ucfg}
+    if ucfg.get("adm_in_channels"):
+        pooled = clips[-1][1].projection_dim if checkpoint.has_projection(clips[-1][0]) else 0
+        if family != "sdxl" or ucfg["adm_in_channels"] != pooled + SDXL_SIZE_EMBEDDINGS:
+            raise ExportError(f"UNet adm_in_channels {ucfg['adm_in_channels']} is not the pooled text embedding "
+                              f"({pooled}) + {SDXL_SIZE_EMBEDDINGS} (SDXL's y layout)")
+        unet_entry.update({"adm_in_channels": ucfg["adm_in_channels"], "pooled_width": pooled})
     del sd, u
     begun = _begin(src, out_root, args)
     if begun is None:
         return 0
     final, tmp, src_id = begun
     print(f"{src}: {family}, {pred}-prediction; UNet {ucfg['model_channels']}ch x{ucfg['channel_mult']}, "
-          f"VAE {vcfg['ch']}ch, CLIP {ccfg.hidden_size}x{ccfg.num_hidden_layers}")
+          f"VAE {vcfg['ch']}ch, " + ", ".join(f"CLIP {c.hidden_size}x{c.num_hidden_layers}" for _, c in clips))
     man = _base_manifest("checkpoint", src_id, args)
     man.update({"family": family, "prediction": pred,
-                "latent": {"channels": vcfg["z_channels"], "scale_factor": 0.18215, "downscale": 8},
-                "sampling": SD_SAMPLING, "unet": {"config": ucfg}, "vae": {"config": vcfg}})
+                "latent": {"channels": vcfg["z_channels"], "scale_factor": LATENT_SCALE.get(family, 0.18215),
+                           "downscale": 8},
+                "sampling": SD_SAMPLING, "unet": unet_entry, "vae": {"config": vcfg}})
     man["components"]["unet"] = export_unet(unet, ucfg, tmp, args)
     man["components"]["vae_encoder"], man["components"]["vae_decoder"] = export_vae(vae, vcfg, tmp, args)
-    man["components"]["text_encoder"] = export_clip(clip, ccfg, tmp, args)
+    for i, (clip, ccfg) in enumerate(clips):
+        key = TEXT_ENCODER_KEYS[i]
+        te = text_encoder_manifest(family, ccfg, "tokenizer", i)
+        man["components"][key] = export_clip(clip, ccfg, tmp, args, name=key, final_norm=te["final_norm"])
+        man[key] = te
     vocab.write_tokenizer_files(os.path.join(tmp, "tokenizer"), args.bpe)
-    man["text_encoder"] = text_encoder_manifest(family, ccfg, "tokenizer")
     man["export_seconds"] = round(time.time() - t0, 1)
     _finish(final, tmp, man)
     return 0
@@ -295,6 +328,7 @@ def _tiny_models():
     return {
         "checkpoint": ("checkpoints", "tiny-sd1-s{}.safetensors", tiny.make_checkpoint, cmd_checkpoint),
         "sd2": ("checkpoints", "tiny-sd2-v-s{}.safetensors", tiny.make_checkpoint_sd2, cmd_checkpoint),
+        "sdxl": ("checkpoints", "tiny-sdxl-s{}.safetensors", tiny.make_checkpoint_sdxl, cmd_checkpoint),
         # full-size SD1.5 shapes with random weights, for GPU timings (~2 GB file)
         "sd15-full": ("checkpoints", "random-sd15-full-s{}.safetensors",
                       lambda seed, path: tiny.make_checkpoint(seed, path, size="full", dtype=torch.float16),
@@ -330,8 +364,8 @@ def main(argv=None):
     p.add_argument("--out", help="folder receiving <source name>.comfyc/ (e.g. models/checkpoints)")
     p.add_argument("--tiny-random", type=int, metavar="SEED", help="build seeded-random tiny models and export them")
     p.add_argument("--models", help="models folder for --tiny-random (checkpoints/, vae/, upscale_models/)")
-    p.add_argument("--what", default="checkpoint,sd2,vae,upscale",
-                   help="--tiny-random: which models (checkpoint = SD1.x, sd2 = SD2.x v-prediction; "
+    p.add_argument("--what", default="checkpoint,sd2,sdxl,vae,upscale",
+                   help="--tiny-random: which models (checkpoint = SD1.x, sd2 = SD2.x v-prediction, sdxl = SDXL base; "
                         "sd15-full = full-size SD1.5 shapes with random weights, for timings)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--dtype", default="fp32", choices=["fp32", "fp16", "bf16"])

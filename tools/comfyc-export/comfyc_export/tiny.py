@@ -1,8 +1,9 @@
 """tiny — seeded-random small models of the real architectures, written as original-layout checkpoints.
 
 The checkpoint is what a user would have on disk (keys `model.diffusion_model.*`,
-`first_stage_model.*`, and `cond_stage_model.transformer.text_model.*` for SD1 or
-`cond_stage_model.model.*` for SD2); the hyperparameters that
+`first_stage_model.*`, and `cond_stage_model.transformer.text_model.*` for SD1,
+`cond_stage_model.model.*` for SD2, `conditioner.embedders.0.transformer.text_model.*` and
+`conditioner.embedders.1.model.*` for SDXL); the hyperparameters that
 shapes cannot tell go into the safetensors metadata (`comfyc.*`). The exporter then reads it
 back through the same path as a real checkpoint.
 """
@@ -21,6 +22,14 @@ TINY_CLIP = dict(hidden=32, layers=3, heads=2, intermediate=64, vocab=49408, pos
 # (projection width differs from the model width so a transposed projection cannot pass unnoticed)
 TINY_UNET_SD2 = dict(TINY_UNET, num_heads=-1, num_head_channels=16, use_linear_in_transformer=True)
 TINY_OPENCLIP = dict(width=32, layers=3, heads=2, mlp=128, vocab=49408, context=77, proj=24)
+# SDXL: per-block transformer depths (none at level 0, 2 at level 1, 1 in the middle), linear
+# projections, 16-wide heads; context = CLIP-L width + bigG width; y = [bigG pooled projection (32)
+# | 6 x 256 size embeddings]
+TINY_CLIP_G = dict(TINY_OPENCLIP, proj=32)
+TINY_UNET_SDXL = dict(in_channels=4, out_channels=4, model_channels=32, channel_mult=[1, 2], num_res_blocks=1,
+                      num_heads=-1, num_head_channels=16, context_dim=TINY_CLIP["hidden"] + TINY_CLIP_G["width"],
+                      transformer_depth=[0, 2], transformer_depth_middle=1, transformer_depth_output=[2, 2, 0, 0],
+                      use_linear_in_transformer=True, adm_in_channels=TINY_CLIP_G["proj"] + 6 * 256)
 
 
 def _perturb(module, gen, scale=0.05):
@@ -79,10 +88,9 @@ def make_checkpoint(seed, path, size="tiny", dtype=torch.float32):
     return path
 
 
-def tiny_openclip(gen):
+def tiny_openclip(gen, c=TINY_OPENCLIP):
     """Random OpenCLIP text-tower weights in open_clip's own key layout (as SD2 checkpoints store them
-    under cond_stage_model.model.)."""
-    c = TINY_OPENCLIP
+    under cond_stage_model.model., SDXL under conditioner.embedders.1.model.)."""
     w = c["width"]
 
     def rnd(*shape, scale=0.02):
@@ -123,6 +131,32 @@ def make_checkpoint_sd2(seed, path):
             "comfyc.unet_head_channels": str(TINY_UNET_SD2["num_head_channels"]),
             "comfyc.clip_num_heads": str(TINY_OPENCLIP["heads"]),
             "comfyc.tiny_config": json.dumps({"unet": TINY_UNET_SD2, "vae": TINY_VAE, "clip": TINY_OPENCLIP})}
+    from safetensors.torch import save_file
+    save_file(sd, str(path), metadata=meta)
+    return path
+
+
+def make_checkpoint_sdxl(seed, path):
+    """Write a tiny SDXL-base-architecture checkpoint (UNet with per-block transformer depths and
+    label_emb + VAE + CLIP-L + OpenCLIP bigG-style text towers) to path."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    unet = arch_unet.UNetModel(TINY_UNET_SDXL)
+    _perturb(unet, gen)
+    vae = arch_vae.AutoencoderKL(TINY_VAE)
+    _perturb(vae, gen)
+    clip_l = tiny_clip(gen)
+    sd = {}
+    sd.update({checkpoint.UNET_PREFIX + k: v for k, v in unet.state_dict().items()})
+    sd.update({checkpoint.VAE_PREFIX + k: v for k, v in vae.state_dict().items()})
+    sd.update({checkpoint.SDXL_CLIP_L_PREFIX + k: v for k, v in checkpoint.clip_state_dict(clip_l).items()})
+    sd.update({checkpoint.SDXL_CLIP_G_PREFIX + k: v for k, v in tiny_openclip(gen, TINY_CLIP_G).items()})
+    sd = {k: v.contiguous().float() for k, v in sd.items()}
+    meta = {"comfyc.family": "sdxl", "comfyc.prediction": "eps", "comfyc.tiny_seed": str(seed),
+            "comfyc.unet_head_channels": str(TINY_UNET_SDXL["num_head_channels"]),
+            "comfyc.clip_num_heads": str(TINY_CLIP["heads"]), "comfyc.clip_g_num_heads": str(TINY_CLIP_G["heads"]),
+            "comfyc.tiny_config": json.dumps({"unet": TINY_UNET_SDXL, "vae": TINY_VAE, "clip_l": TINY_CLIP,
+                                              "clip_g": TINY_CLIP_G})}
     from safetensors.torch import save_file
     save_file(sd, str(path), metadata=meta)
     return path
