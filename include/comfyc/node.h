@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /* Bump when cfy_node_def, cfy_input_def or any plugin-visible struct changes layout. */
-#define CFY_ABI_VERSION 1u
+#define CFY_ABI_VERSION 2u /* 2: cfy_cond_entry.has_size/size */
 
 typedef struct cfy_runtime cfy_runtime;
 typedef struct cfy_registry cfy_registry;

@@ -112,6 +112,10 @@ typedef struct cfy_cond_entry {
     double start_percent, end_percent; /* 0.0 and 1.0 by default */
     bool has_area;                   /* area conditioning: [h, w, y, x] in latent pixels */
     int64_t area[4];
+    /* SDXL's size conditioning (CLIPTextEncodeSDXL), pixels: height, width, crop_h, crop_w,
+     * target_height, target_width; without it the latent's size, no crop (ComfyUI's defaults). */
+    bool has_size;
+    double size[6];
 } cfy_cond_entry;
 
 typedef struct cfy_conditioning {

@@ -471,16 +471,34 @@ static cfy_status run_encoder(const clip_encoder *e, const cfy_clip_tokens *tk, 
     return CFY_OK;
 }
 
-/* One encoder's share of CLIPTextEncode: *z = the weighted windows [n_windows*77, D] (malloc'd),
- * *pooled = its pooled output [*P] (malloc'd). */
-static cfy_status encode_one(const cfy_clip *clip, int k, const char *text, cfy_runtime *rt, float **z_out,
-                             int *n_windows, float **pooled_out, int *P_out, cfy_error *err)
+/* Append empty windows [BOS, EOS, pad...] (weight 1) until tk has `windows` windows. */
+static cfy_status pad_windows(const cfy_text_encoder_info *t, cfy_clip_tokens *tk, int windows, cfy_error *err)
+{
+    if (tk->n_windows >= windows) return CFY_OK;
+    size_t n = (size_t)windows * WINDOW;
+    int32_t *nt = realloc(tk->tokens, n * sizeof *nt);
+    if (nt) tk->tokens = nt;
+    float *nw = nt ? realloc(tk->weights, n * sizeof *nw) : NULL;
+    if (nw) tk->weights = nw;
+    if (!nt || !nw) return cfy_error_set(err, CFY_ENOMEM, "clip: out of memory");
+    for (size_t i = (size_t)tk->n_windows * WINDOW; i < n; i++) {
+        size_t j = i % WINDOW;
+        tk->tokens[i] = j == 0 ? t->bos : j == 1 ? t->eos : t->pad;
+        tk->weights[i] = 1.0f;
+    }
+    tk->n_windows = windows;
+    return CFY_OK;
+}
+
+/* One encoder's share of CLIPTextEncode on its tokens tk: *z = the weighted windows
+ * [n_windows*77, D] (malloc'd), *pooled = its pooled output [*P] (malloc'd). */
+static cfy_status encode_one(const cfy_clip *clip, int k, const cfy_clip_tokens *tkp, float **z_out, int *n_windows,
+                             float **pooled_out, int *P_out, cfy_error *err)
 {
     const clip_encoder *enc = &clip->shared->enc[k];
     const cfy_text_encoder_info *t = enc->info;
-    cfy_clip_tokens tk;
-    cfy_status st = cfy_clip_tokenize(clip, k, text, rt, &tk, err);
-    if (st) return st;
+    const cfy_clip_tokens tk = *tkp;
+    cfy_status st = CFY_OK;
     int nw = tk.n_windows, L = t->layers, D = t->hidden;
     bool weighted = false;
     for (int i = 0; i < nw * WINDOW; i++)
@@ -536,7 +554,6 @@ static cfy_status encode_one(const cfy_clip *clip, int k, const char *text, cfy_
     *P_out = P;
     z = pooled = NULL;
 done:
-    cfy_clip_tokens_free(&tk);
     free(tokens);
     free(z);
     free(last0);
@@ -547,14 +564,29 @@ done:
 cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_conditioning **out,
                            cfy_error *err)
 {
+    const char *texts[CFY_TEXT_ENCODERS_MAX] = {text, text};
+    return cfy_clip_encode_texts(clip, texts, false, rt, out, err);
+}
+
+cfy_status cfy_clip_encode_texts(const cfy_clip *clip, const char *const *texts, bool equalize, cfy_runtime *rt,
+                                 cfy_conditioning **out, cfy_error *err)
+{
     *out = NULL;
     int n_enc = clip->shared->n_enc, nw[CFY_TEXT_ENCODERS_MAX] = {0}, P[CFY_TEXT_ENCODERS_MAX] = {0};
     float *z[CFY_TEXT_ENCODERS_MAX] = {0}, *pooled[CFY_TEXT_ENCODERS_MAX] = {0};
+    cfy_clip_tokens tk[CFY_TEXT_ENCODERS_MAX] = {0};
     cfy_tensor *cond = NULL, *pool = NULL;
     cfy_conditioning *c = NULL;
     cfy_status st = CFY_OK;
+    int most = 0;
+    for (int k = 0; !st && k < n_enc; k++) {
+        st = cfy_clip_tokenize(clip, k, texts[k], rt, &tk[k], err);
+        if (!st && tk[k].n_windows > most) most = tk[k].n_windows;
+    }
+    for (int k = 0; !st && equalize && k < n_enc; k++) /* CLIPTextEncodeSDXL: the shorter gets empty windows */
+        st = pad_windows(clip->shared->enc[k].info, &tk[k], most, err);
     for (int k = 0; !st && k < n_enc; k++)
-        st = encode_one(clip, k, text, rt, &z[k], &nw[k], &pooled[k], &P[k], err);
+        st = encode_one(clip, k, &tk[k], &z[k], &nw[k], &pooled[k], &P[k], err);
     if (st) goto done;
     /* SDXL: CLIP-L and CLIP-G side by side per token (cut to the shorter), pooled from the last (G) */
     int tokens = nw[0] * WINDOW, width = 0;
@@ -592,6 +624,7 @@ done:
     for (int k = 0; k < CFY_TEXT_ENCODERS_MAX; k++) {
         free(z[k]);
         free(pooled[k]);
+        cfy_clip_tokens_free(&tk[k]);
     }
     return st;
 }

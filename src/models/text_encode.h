@@ -60,5 +60,10 @@ void cfy_clip_tokens_free(cfy_clip_tokens *t);
  * cfy_value_new_conditioning). Blocks. */
 cfy_status cfy_clip_encode(const cfy_clip *clip, const char *text, cfy_runtime *rt, cfy_conditioning **out,
                            cfy_error *err);
+/* The same with one text per encoder (texts[k] for encoder k; CLIPTextEncodeSDXL's text_l,
+ * text_g). equalize: pad the encoder with fewer 77-token windows with empty windows first, as
+ * CLIPTextEncodeSDXL does (otherwise the joined result is cut to the shorter). */
+cfy_status cfy_clip_encode_texts(const cfy_clip *clip, const char *const *texts, bool equalize, cfy_runtime *rt,
+                                 cfy_conditioning **out, cfy_error *err);
 
 #endif

@@ -59,11 +59,9 @@ void cfy_guider_free(cfy_guider *g)
     g->buf_in = g->buf_mask = g->buf_out = g->buf_u = NULL;
 }
 
-void cfy_sdxl_adm(const float *pooled, int64_t n_pooled, int pooled_width, double height_px, double width_px,
-                  float *y)
+void cfy_sdxl_adm(const float *pooled, int64_t n_pooled, int pooled_width, const double vals[6], float *y)
 {
     for (int k = 0; k < pooled_width; k++) y[k] = pooled && k < n_pooled ? pooled[k] : 0.0f;
-    double vals[6] = {height_px, width_px, 0.0, 0.0, height_px, width_px};
     for (int v = 0; v < 6; v++) {
         float *e = y + pooled_width + 256 * v;
         for (int k = 0; k < 128; k++) {
@@ -166,8 +164,9 @@ static cfy_status run_entries(cfy_guider *g, const float *x, float sigma, const 
             for (int64_t b = 0; b < B; b++) {
                 float *y = cfy_tensor_f32(ty) + (e * B + b) * adm;
                 if (m->adm_pooled_width > 0 && adm == m->adm_pooled_width + 1536) {
+                    double h = (double)(H * 8), w = (double)(W * 8), dflt[6] = {h, w, 0.0, 0.0, h, w};
                     cfy_sdxl_adm(pc ? cfy_tensor_f32(pc) : NULL, pc ? cfy_tensor_numel(pc) : 0, m->adm_pooled_width,
-                                 (double)(H * 8), (double)(W * 8), y);
+                                 entries[e]->has_size ? entries[e]->size : dflt, y);
                 } else {
                     memset(y, 0, (size_t)adm * sizeof(float));
                     if (pc) memcpy(y, cfy_tensor_f32(pc), (size_t)(cfy_tensor_numel(pc) < adm ? cfy_tensor_numel(pc) : adm) * sizeof(float));

@@ -37,9 +37,9 @@ void cfy_guider_free(cfy_guider *g); /* NULL-safe */
  * after the mask blend) may be NULL. Matches cfy_denoise_fn with user = g. */
 cfy_status cfy_guider_denoise(void *g, const float *x, float sigma, float *D, float *U, cfy_error *err);
 
-/* SDXL's y vector for one entry: [pooled(pooled_width) | e(h) | e(w) | e(0) | e(0) | e(h) | e(w)]
- * with h, w in pixels (pooled_width 1280 for SDXL: y has 2816 floats). pooled may be NULL (zeros). */
-void cfy_sdxl_adm(const float *pooled, int64_t n_pooled, int pooled_width, double height_px, double width_px,
-                  float *y);
+/* SDXL's y vector for one entry: [pooled(pooled_width) | e(v) for v in vals], vals = {height,
+ * width, crop_h, crop_w, target_height, target_width} in pixels (pooled_width 1280 for SDXL: y
+ * has 2816 floats). pooled may be NULL (zeros). */
+void cfy_sdxl_adm(const float *pooled, int64_t n_pooled, int pooled_width, const double vals[6], float *y);
 
 #endif

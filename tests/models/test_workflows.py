@@ -45,17 +45,18 @@ class Oracle:
         self.sigmas = (((1 - acp) / acp) ** 0.5).float()
         self.log_sigmas = self.sigmas.log()
 
-    def cond(self, text):
-        """(cond [1,T,D], pooled [1,P])"""
-        c, p = self.family.encode(text)
-        return torch.from_numpy(c), torch.from_numpy(p)
+    def cond(self, text, text_g=None, size=None):
+        """(cond [1,T,D], pooled [1,P], SDXL size conditioning or None). text_g/size: CLIPTextEncodeSDXL
+        (text = text_l; size = height, width, crop_h, crop_w, target_height, target_width)."""
+        c, p = self.family.encode(text) if text_g is None else self.family.encode(text, text_g=text_g)
+        return torch.from_numpy(c), torch.from_numpy(p), size
 
     @staticmethod
-    def adm(pooled, h, w):
-        """SDXL y: [pooled | e(h) | e(w) | e(0) | e(0) | e(h) | e(w)], e = 128 cosines then 128 sines."""
+    def adm(pooled, vals):
+        """SDXL y: [pooled | e(v) for v in vals], e = 128 cosines then 128 sines."""
         f = torch.exp(-torch.log(torch.tensor(10000.0)) * torch.arange(128, dtype=torch.float32) / 128.0)
         parts = [pooled.reshape(-1)]
-        for v in (h, w, 0, 0, h, w):
+        for v in vals:
             a = torch.tensor(float(v), dtype=torch.float32) * f
             parts += [torch.cos(a), torch.sin(a)]
         return torch.cat(parts)[None]
@@ -81,12 +82,15 @@ class Oracle:
     def denoise_fn(self, x, s, pos, neg, cfg):
         b = x.shape[0]
         xin = x / torch.sqrt(s * s + 1.0)
-        ctx = torch.cat([neg[0].repeat(b, 1, 1), pos[0].repeat(b, 1, 1)])
+        import math  # prompts of different lengths are repeated to a common multiple, as ComfyUI batches them
+        T = math.lcm(neg[0].shape[1], pos[0].shape[1])
+        ctx = torch.cat([neg[0].repeat(b, T // neg[0].shape[1], 1), pos[0].repeat(b, T // pos[0].shape[1], 1)])
         t = self.timestep(s).repeat(2 * b)
         extra = []
-        if self.sdxl:  # y from each prompt's pooled output and the latent's pixel size
+        if self.sdxl:  # y from each prompt's pooled output and its size (default: the latent's, no crop)
             h, w = x.shape[2] * 8, x.shape[3] * 8
-            extra = [torch.cat([self.adm(neg[1], h, w).repeat(b, 1), self.adm(pos[1], h, w).repeat(b, 1)])]
+            sizes = [c[2] or (h, w, 0, 0, h, w) for c in (neg, pos)]
+            extra = [torch.cat([self.adm(neg[1], sizes[0]).repeat(b, 1), self.adm(pos[1], sizes[1]).repeat(b, 1)])]
         with torch.no_grad():
             out = self.unet(torch.cat([xin, xin]), t, ctx, *extra)
         xx = torch.cat([x, x])
@@ -201,3 +205,40 @@ def test_img2img(tmp_path, tiny_models, oracles):
     print(f"PSNR {psnr(got, ref):.1f} dB")
     assert psnr(got, ref) >= 40.0
 
+
+
+def test_clip_text_encode_sdxl(tmp_path, tiny_models, oracles):
+    """CLIPTextEncodeSDXL: text_l for CLIP-L, text_g for CLIP-G (a long text_l gives CLIP-L more
+    windows: CLIP-G is padded with empty ones) and its size inputs in the y vector."""
+    oracle = oracles(CKPT_SDXL)
+    text_l, text_g = "a (watercolor:1.2) painting, " + "soft light, " * 30, "a castle on a hill"
+    size = {"width": 1024, "height": 768, "crop_w": 16, "crop_h": 32, "target_width": 2048, "target_height": 1536}
+    wf = base({"seed": 5, "steps": 4, "cfg": 6.0, "denoise": 1.0, "latent_image": ["5", 0]}, CKPT_SDXL)
+    wf["6"] = {"class_type": "CLIPTextEncodeSDXL", "inputs": dict(size, text_g=text_g, text_l=text_l, clip=["4", 1])}
+    wf["5"] = {"class_type": "EmptyLatentImage", "inputs": {"width": 40, "height": 56, "batch_size": 1}}
+    r = run(tmp_path, wf, tiny_models, [f"8={tmp_path}/img.npy"])
+    assert r.returncode == 0, r.stderr
+    vals = tuple(size[k] for k in ("height", "width", "crop_h", "crop_w", "target_height", "target_width"))
+    pos = oracle.cond(text_l, text_g=text_g, size=vals)
+    assert pos[0].shape[1] == 2 * 77  # two windows each
+    lat = oracle.sample(torch.zeros(1, 4, 7, 5), 5, 4, 6.0, 1.0, pos, oracle.cond(NEG))
+    ref = oracle.decode(lat)
+    got = np.load(tmp_path / "img.npy")
+    assert got.shape == ref.shape == (1, 56, 40, 3)
+    print(f"PSNR {psnr(got, ref):.1f} dB")
+    assert psnr(got, ref) >= 40.0
+    # the size inputs reach the UNet: other sizes, another image
+    wf["6"]["inputs"].update(width=512, target_width=512)
+    r = run(tmp_path, wf, tiny_models, [f"8={tmp_path}/img2.npy"])
+    assert r.returncode == 0, r.stderr
+    assert psnr(np.load(tmp_path / "img2.npy"), got) < 60.0
+
+
+def test_clip_text_encode_sdxl_needs_sdxl(tmp_path, tiny_models):
+    wf = base({"seed": 5, "steps": 1, "cfg": 6.0, "denoise": 1.0, "latent_image": ["5", 0]})
+    wf["6"] = {"class_type": "CLIPTextEncodeSDXL", "inputs": {"width": 1024, "height": 1024, "crop_w": 0, "crop_h": 0,
+                                                             "target_width": 1024, "target_height": 1024, "text_g": "a",
+                                                             "text_l": "b", "clip": ["4", 1]}}
+    wf["5"] = {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}}
+    r = run(tmp_path, wf, tiny_models, [])
+    assert r.returncode == 1 and "CLIPTextEncodeSDXL" in r.stderr and "SDXL CLIP" in r.stderr, r.stderr

@@ -38,7 +38,7 @@ class Model(C.Structure):
 class CondEntry(C.Structure):
     _fields_ = [("cond", TensorP), ("pooled", TensorP), ("concat_latent_image", TensorP), ("concat_mask", TensorP),
                 ("strength", C.c_double), ("start_percent", C.c_double), ("end_percent", C.c_double),
-                ("has_area", C.c_bool), ("area", C.c_int64 * 4)]
+                ("has_area", C.c_bool), ("area", C.c_int64 * 4), ("has_size", C.c_bool), ("size", C.c_double * 6)]
 
 
 class Conditioning(C.Structure):

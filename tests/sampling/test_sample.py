@@ -405,10 +405,10 @@ def test_inpaint_model_concat(with_mask):
 def test_sdxl_adm_vector():
     """SDXL's y (spec §1.8): pooled | e(h) | e(w) | e(0) | e(0) | e(h) | e(w), sinusoidal with cos first."""
     L = sb.lib()
-    L.cfy_sdxl_adm.argtypes = [sb.FP, C.c_int64, C.c_int, C.c_double, C.c_double, sb.FP]
+    L.cfy_sdxl_adm.argtypes = [sb.FP, C.c_int64, C.c_int, C.POINTER(C.c_double), sb.FP]
     pooled = torch.randn(1280, generator=torch.Generator().manual_seed(4)).numpy()
     y = np.zeros(2816, np.float32)
-    L.cfy_sdxl_adm(sb.fptr(pooled), 1280, 1280, 768.0, 1344.0, sb.fptr(y))
+    L.cfy_sdxl_adm(sb.fptr(pooled), 1280, 1280, (C.c_double * 6)(768.0, 1344.0, 0, 0, 768.0, 1344.0), sb.fptr(y))
 
     def emb(v):
         half = 128

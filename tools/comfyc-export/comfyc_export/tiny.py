@@ -62,22 +62,29 @@ def tiny_clip(gen, c=TINY_CLIP):
     return m
 
 
+def _seeded_unet_vae(seed, unet_cfg, vae_cfg, perturb=True):
+    """The UNet and VAE of a random checkpoint, seeded: returns (generator for what follows,
+    their weights under the checkpoint's prefixes)."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    unet = arch_unet.UNetModel(unet_cfg)
+    vae = arch_vae.AutoencoderKL(vae_cfg)
+    if perturb:
+        _perturb(unet, gen)
+        _perturb(vae, gen)
+    sd = {checkpoint.UNET_PREFIX + k: v for k, v in unet.state_dict().items()}
+    sd.update({checkpoint.VAE_PREFIX + k: v for k, v in vae.state_dict().items()})
+    return gen, sd
+
+
 def make_checkpoint(seed, path, size="tiny", dtype=torch.float32):
     """Write an SD1-architecture checkpoint (UNet + VAE + CLIP-L-style text encoder) with seeded
     random weights to path: size "tiny" (the test models) or "full" (SD1.5's real shapes, ~1.07 G
     parameters, for timings; written in `dtype`)."""
     unet_cfg, vae_cfg, clip_cfg = SIZES[size]
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    unet = arch_unet.UNetModel(unet_cfg)
-    vae = arch_vae.AutoencoderKL(vae_cfg)
-    if size == "tiny":  # full size keeps the default init: jitter on 860 M weights would overflow fp16
-        _perturb(unet, gen)
-        _perturb(vae, gen)
+    # full size keeps the default init: jitter on 860 M weights would overflow fp16
+    gen, sd = _seeded_unet_vae(seed, unet_cfg, vae_cfg, perturb=size == "tiny")
     clip = tiny_clip(gen, clip_cfg)
-    sd = {}
-    sd.update({checkpoint.UNET_PREFIX + k: v for k, v in unet.state_dict().items()})
-    sd.update({checkpoint.VAE_PREFIX + k: v for k, v in vae.state_dict().items()})
     sd.update({checkpoint.CLIP_PREFIX + k: v for k, v in checkpoint.clip_state_dict(clip).items()})
     sd = {k: v.contiguous().to(dtype) for k, v in sd.items()}
     meta = {"comfyc.family": "sd1", "comfyc.prediction": "eps", "comfyc.tiny_seed": str(seed),
@@ -116,15 +123,7 @@ def tiny_openclip(gen, c=TINY_OPENCLIP):
 def make_checkpoint_sd2(seed, path):
     """Write a tiny SD2.x-architecture v-prediction checkpoint (UNet with linear projections + VAE +
     OpenCLIP text tower) to path."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    unet = arch_unet.UNetModel(TINY_UNET_SD2)
-    _perturb(unet, gen)
-    vae = arch_vae.AutoencoderKL(TINY_VAE)
-    _perturb(vae, gen)
-    sd = {}
-    sd.update({checkpoint.UNET_PREFIX + k: v for k, v in unet.state_dict().items()})
-    sd.update({checkpoint.VAE_PREFIX + k: v for k, v in vae.state_dict().items()})
+    gen, sd = _seeded_unet_vae(seed, TINY_UNET_SD2, TINY_VAE)
     sd.update({checkpoint.OPENCLIP_PREFIX + k: v for k, v in tiny_openclip(gen).items()})
     sd = {k: v.contiguous().float() for k, v in sd.items()}
     meta = {"comfyc.family": "sd2", "comfyc.prediction": "v", "comfyc.tiny_seed": str(seed),
@@ -139,16 +138,8 @@ def make_checkpoint_sd2(seed, path):
 def make_checkpoint_sdxl(seed, path):
     """Write a tiny SDXL-base-architecture checkpoint (UNet with per-block transformer depths and
     label_emb + VAE + CLIP-L + OpenCLIP bigG-style text towers) to path."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    unet = arch_unet.UNetModel(TINY_UNET_SDXL)
-    _perturb(unet, gen)
-    vae = arch_vae.AutoencoderKL(TINY_VAE)
-    _perturb(vae, gen)
+    gen, sd = _seeded_unet_vae(seed, TINY_UNET_SDXL, TINY_VAE)
     clip_l = tiny_clip(gen)
-    sd = {}
-    sd.update({checkpoint.UNET_PREFIX + k: v for k, v in unet.state_dict().items()})
-    sd.update({checkpoint.VAE_PREFIX + k: v for k, v in vae.state_dict().items()})
     sd.update({checkpoint.SDXL_CLIP_L_PREFIX + k: v for k, v in checkpoint.clip_state_dict(clip_l).items()})
     sd.update({checkpoint.SDXL_CLIP_G_PREFIX + k: v for k, v in tiny_openclip(gen, TINY_CLIP_G).items()})
     sd = {k: v.contiguous().float() for k, v in sd.items()}
