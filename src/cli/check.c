@@ -121,15 +121,9 @@ static cfy_status apply_sets(cfy_workflow *wf, const cJSON *sets, cfy_error *err
     return CFY_OK;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 static cfy_status write_golden(const cfy_tensor *img, const char *path, cfy_error *err)
 {
-    if (ends_with(path, ".npy")) return cfy_tensor_save_npy(img, path, err);
+    if (cfy_path_has_suffix(path, ".npy")) return cfy_tensor_save_npy(img, path, err);
     cfy_tensor *q = NULL;
     cfy_status st = cfy_image_to_u8(NULL, img, &q, err);
     if (!st)
@@ -192,7 +186,7 @@ static void run_case(cli_common *base, const char *dir, const cJSON *suite, cons
         snprintf(r->message, sizeof r->message, "output %s of the workflow is not an IMAGE that ran", output);
         goto done;
     }
-    bool as_png = !ends_with(golden, ".npy");
+    bool as_png = !cfy_path_has_suffix(golden, ".npy");
     if ((st = cli_first_image(cfy_value_tensor(v), as_png, &got, &err))) goto fmt;
     if (update) {
         if ((st = write_golden(got, golden, &err))) goto fmt;

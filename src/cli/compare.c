@@ -27,17 +27,11 @@ static const char compare_usage[] =
     "exit codes: 0 equal within the thresholds, 1 a threshold failed or the shapes differ,\n"
     "            2 bad arguments or unreadable files\n";
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 cfy_status cli_load_compare_image(const char *path, cfy_tensor **out, cfy_error *err)
 {
     *out = NULL;
     cfy_status st;
-    if (ends_with(path, ".npy")) {
+    if (cfy_path_has_suffix(path, ".npy")) {
         cfy_tensor *t = NULL, *f = NULL;
         if ((st = cfy_tensor_load_npy(path, &t, err))) return st;
         if (t->ndim == 4 && t->sizes[0] == 1) {

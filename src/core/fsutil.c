@@ -75,6 +75,12 @@ cfy_status cfy_write_file_atomic(const char *path, const void *data, size_t size
     return CFY_OK;
 }
 
+bool cfy_path_has_suffix(const char *path, const char *suffix)
+{
+    size_t n = strlen(path), k = strlen(suffix);
+    return n >= k && strcmp(path + n - k, suffix) == 0;
+}
+
 cfy_status cfy_mkdirs(const char *path, cfy_error *err)
 {
     char buf[PATH_MAX];

@@ -24,6 +24,9 @@ cfy_status cfy_path_join_inside(const char *base, const char *rel, char **out, c
  * a link the administrator made). For admin-configured folders only, never for input/output. */
 cfy_status cfy_path_join_name(const char *base, const char *rel, char **out, cfy_error *err);
 
+/* Whether path ends with suffix (".npy", ".pt"; case-sensitive). */
+bool cfy_path_has_suffix(const char *path, const char *suffix);
+
 /* mkdir -p. */
 cfy_status cfy_mkdirs(const char *path, cfy_error *err);
 

@@ -16,12 +16,6 @@ static bool is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
 /* The first existing candidate file, as ComfyUI orders them; false when there is none. */
 static bool find_file(const char *const *dirs, const char *name, char *path, size_t cap)
 {
@@ -60,7 +54,7 @@ cfy_status cfy_embedding_load(const char *const *dirs, const char *name, const c
     memset(out, 0, sizeof *out);
     out->outcome = CFY_EMBEDDING_MISSING;
     if (!name[0] || !find_file(dirs, name, out->path, sizeof out->path)) return CFY_OK;
-    if (ends_with(out->path, ".pt") || ends_with(out->path, ".bin") || ends_with(out->path, ".ckpt"))
+    if (cfy_path_has_suffix(out->path, ".pt") || cfy_path_has_suffix(out->path, ".bin") || cfy_path_has_suffix(out->path, ".ckpt"))
         return cfy_error_set(err, CFY_EUNSUPPORTED,
                              "embedding '%s' is a PyTorch pickle (%s), which comfyc cannot read; convert it once with "
                              "`comfyc-export embedding '%s' --out <its folder>` (writes a .safetensors beside it)",

@@ -29,13 +29,6 @@ struct cfy_clip_shared {
     clip_encoder enc[CFY_TEXT_ENCODERS_MAX];
 };
 
-static void free_list(char **l)
-{
-    for (char **p = l; p && *p; p++)
-        free(*p);
-    free(l);
-}
-
 static char **copy_list(const char *const *l, bool *ok)
 {
     *ok = true;
@@ -46,7 +39,7 @@ static char **copy_list(const char *const *l, bool *ok)
     char **c = calloc(n + 1, sizeof *c);
     for (size_t i = 0; c && i < n; i++)
         if (!(c[i] = strdup(l[i]))) {
-            free_list(c);
+            cfy_strlist_free(c);
             c = NULL;
         }
     *ok = c != NULL;
@@ -59,7 +52,7 @@ static void shared_release(cfy_clip_shared *s)
     for (int k = 0; k < s->n_enc; k++)
         if (!s->enc[k].shared_tokenizer) cfy_tokenizer_destroy(s->enc[k].tokenizer);
     cfy_package_release(s->package);
-    free_list(s->embedding_dirs);
+    cfy_strlist_free(s->embedding_dirs);
     free(s);
 }
 
